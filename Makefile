@@ -1,0 +1,54 @@
+# Budget meter controller: host-side set-up, tests, firmware builds and deploy.
+# `make test` and `make sim` do all the set-up they need on a fresh clone.
+
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BOARD   ?= rp2-pico
+PORT    ?= auto
+BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
+
+.PHONY: test sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+
+setup: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): requirements-dev.txt requirements-stubs.txt
+	$(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -rf $(VENV)/stubs
+	for port in rp2 esp32; do \
+	  $(VPY) -m pip install -q --disable-pip-version-check --no-deps --target $(VENV)/stubs/$$port \
+	    $$(grep -E "^micropython-($$port|stdlib)-stubs==" requirements-stubs.txt) || exit 1; \
+	done
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: setup
+	$(MAKE) --no-print-directory pytest mptest mpycheck pyright
+
+pytest:
+	$(VPY) -m pytest -q host_tests
+
+mptest:
+	node tools/mp_test.mjs
+
+mpycheck:
+	$(VPY) tools/mpy_check.py
+
+pyright:
+	node_modules/.bin/pyright -p pyright-rp2.json
+	node_modules/.bin/pyright -p pyright-esp32.json
+
+bench: setup
+	$(VPY) tools/bench_perf.py
+
+sim: setup
+	$(VPY) tools/sim.py
+
+clean:
+	rm -rf build .pytest_cache .hypothesis
