@@ -4,6 +4,8 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.dirname(_HERE)
-for _p in (os.path.join(_ROOT, "firmware"), os.path.join(_HERE, "portable"), os.path.join(_ROOT, "tools")):
+# cpython_shim provides the `micropython` module (const) that firmware imports.
+for _p in (os.path.join(_ROOT, "firmware"), os.path.join(_HERE, "portable"),
+           os.path.join(_ROOT, "tools"), os.path.join(_ROOT, "tools", "cpython_shim")):
     if _p not in sys.path:
         sys.path.insert(0, _p)

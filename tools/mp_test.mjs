@@ -21,6 +21,12 @@ export async function loadPort(heapsize = 2 * 1024 * 1024) {
   });
   copyTree(mp, path.join(root, "firmware"), "/firmware");
   copyTree(mp, path.join(root, "host_tests", "portable"), "/tests");
+  // Fake hardware (tools/fake*.py) is shared by the tests and the simulator.
+  for (const name of fs.readdirSync(path.join(root, "tools"))) {
+    if (name.startsWith("fake") && name.endsWith(".py")) {
+      mp.FS.writeFile("/tests/" + name, fs.readFileSync(path.join(root, "tools", name)));
+    }
+  }
   mp.runPython("import sys\nsys.path.insert(0, '/tests')\nsys.path.insert(0, '/firmware')");
   return mp;
 }

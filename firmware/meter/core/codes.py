@@ -1,0 +1,178 @@
+"""Stable reason, error and event codes with their 16-character LCD texts (docs/codes.md).
+
+Numbers never change meaning once released: bench scripts, the event log on flash and support
+staff reading a code over the phone all depend on them.  New codes take new numbers.
+
+Ranges: 0-29 supply decisions, 30-39 clock, 40-59 tokens and keypad, 60-69 hardware and
+storage, 70-79 money, 80-89 console, 90-99 events.
+"""
+from micropython import const
+
+# Supply decisions (the reason beside every relay decision)
+SUPPLY_ON = const(0)          # credit is fine
+NO_CREDIT = const(1)          # cut for lack of credit
+PROTECTED = const(2)          # credit gone but protected (generic)
+OUTSIDE_WINDOW = const(3)     # credit gone, outside the cut hours (evening, night, morning)
+WEEKEND = const(4)
+HOLIDAY = const(5)
+HOLIDAY_EVE = const(6)        # working day before a public holiday
+WINTER = const(7)             # winter period, protected customer
+REGISTRATION = const(8)       # a no-cut registration is active
+MEDICAL = const(9)
+WEATHER = const(10)
+NOTICE = const(11)            # the low-credit warning has not been shown long enough
+TOO_LATE = const(12)          # not enough time left to top up before the window closes
+# 13 reserved (an untrusted clock gives its own clock code as the reason)
+LIMITED = const(14)           # supply on under the power limiter
+LIMITER_TRIP = const(15)      # limiter opened the relay; recloses by itself
+ARMED = const(16)             # supply may come back: press #
+LOW_CREDIT_1 = const(17)
+LOW_CREDIT_2 = const(18)
+EMERGENCY_OFFER = const(19)
+EMERGENCY_ACTIVE = const(20)
+CUT_CANCELLED = const(21)     # the planned cut was cancelled by token
+FREE_SUPPLY = const(22)       # supply unconditionally on (OpenPAYGO disable token)
+
+# Clock trust
+CLOCK_NOT_SET = const(30)     # never set / no authenticated time yet
+OSC_STOPPED = const(31)       # DS3231 oscillator-stop flag
+CLOCK_BACKWARDS = const(32)
+CLOCK_JUMPED = const(33)      # forward jump the tick counter does not explain
+RTC_NO_ANSWER = const(34)     # bus error or all 0xFF
+RTC_BAD_DATA = const(35)      # BCD or field out of range
+CLOCK_TOO_EARLY = const(36)   # before build date or last known-good time
+CLOCK_TOO_LATE = const(37)    # later than last known-good + max off time
+CLOCK_DRIFT = const(38)       # RTC and tick counter disagree beyond tolerance
+CLOCK_TRUSTED = const(39)     # trust (re)established
+
+# Tokens and keypad
+TOKEN_ACCEPTED = const(40)
+TOKEN_INVALID = const(41)
+TOKEN_USED = const(42)
+TOKEN_OLD = const(43)
+KEYPAD_LOCKED = const(44)
+TOKEN_LENGTH = const(45)      # neither 9 nor 20 digits
+KEY_CHANGED = const(46)
+TIME_SET = const(47)
+TOKEN_RECONNECT = const(48)
+TOKEN_NOCUT = const(49)
+TOKEN_CLEAR = const(50)
+TOKEN_EMERGENCY = const(51)
+ENTRY_TIMEOUT = const(52)
+TOKEN_TIME_BAD = const(53)    # valid token whose issue time contradicts the clock
+
+# Hardware and storage
+RELAY_FAILED = const(60)      # feedback says the relay did not switch
+STORAGE_ERROR = const(61)     # filesystem failed to mount or a write failed
+RECORD_CORRUPT = const(62)    # no valid record: safe default loaded, supply on
+WATCHDOG_RESET = const(63)
+LCD_ERROR = const(64)
+
+# Money
+TOPUP = const(70)
+DEBT_RECOVERED = const(71)
+EMERGENCY_TAKEN = const(72)
+STANDING_CHARGE = const(73)
+
+# Console
+BAD_COMMAND = const(80)
+TEST_MODE_OFF = const(81)
+
+# Events
+BOOT = const(90)
+RELAY_OPENED = const(91)
+RELAY_CLOSED = const(92)
+BUTTON = const(93)
+CONFIG_CHANGED = const(94)
+PROTECT_CHANGED = const(95)
+
+# (code, console name, LCD text <= 16 chars).  One table so that a code, its word and its text
+# cannot drift apart; looked up only when a code changes, never per tick.
+_TABLE = (
+    (SUPPLY_ON, "supply_on", "SUPPLY ON"),
+    (NO_CREDIT, "no_credit", "NO CREDIT - CUT"),
+    (PROTECTED, "protected", "PROTECTED NO CUT"),
+    (OUTSIDE_WINDOW, "outside_window", "NO CUT: HOURS"),
+    (WEEKEND, "weekend", "NO CUT: WEEKEND"),
+    (HOLIDAY, "holiday", "NO CUT: HOLIDAY"),
+    (HOLIDAY_EVE, "holiday_eve", "NO CUT:HOLIDAY-1"),
+    (WINTER, "winter", "NO CUT: WINTER"),
+    (REGISTRATION, "registration", "NO CUT: REGISTER"),
+    (MEDICAL, "medical", "NO CUT: MEDICAL"),
+    (WEATHER, "weather", "NO CUT: WEATHER"),
+    (NOTICE, "notice", "NO CUT: NOTICE"),
+    (TOO_LATE, "too_late", "NO CUT: TOO LATE"),
+    (LIMITED, "limited", "POWER LIMITED"),
+    (LIMITER_TRIP, "limiter_trip", "LIMITER TRIPPED"),
+    (ARMED, "armed", "PRESS # = POWER"),
+    (LOW_CREDIT_1, "low_credit_1", "LOW CREDIT"),
+    (LOW_CREDIT_2, "low_credit_2", "VERY LOW CREDIT"),
+    (EMERGENCY_OFFER, "emergency_offer", "EMERGENCY: B #"),
+    (EMERGENCY_ACTIVE, "emergency_active", "EMERGENCY CREDIT"),
+    (CUT_CANCELLED, "cut_cancelled", "CUT CANCELLED"),
+    (FREE_SUPPLY, "free_supply", "SUPPLY UNLOCKED"),
+    (CLOCK_NOT_SET, "clock_not_set", "CLOCK NOT SET"),
+    (OSC_STOPPED, "osc_stopped", "CLOCK STOPPED"),
+    (CLOCK_BACKWARDS, "clock_backwards", "CLOCK WENT BACK"),
+    (CLOCK_JUMPED, "clock_jumped", "CLOCK JUMPED"),
+    (RTC_NO_ANSWER, "rtc_no_answer", "RTC NOT ANSWER"),
+    (RTC_BAD_DATA, "rtc_bad_data", "RTC BAD DATA"),
+    (CLOCK_TOO_EARLY, "clock_too_early", "CLOCK TOO EARLY"),
+    (CLOCK_TOO_LATE, "clock_too_late", "CLOCK TOO LATE"),
+    (CLOCK_DRIFT, "clock_drift", "CLOCK DRIFTING"),
+    (CLOCK_TRUSTED, "clock_trusted", "CLOCK OK"),
+    (TOKEN_ACCEPTED, "token_accepted", "TOKEN ACCEPTED"),
+    (TOKEN_INVALID, "token_invalid", "INVALID TOKEN"),
+    (TOKEN_USED, "token_used", "TOKEN USED"),
+    (TOKEN_OLD, "token_old", "TOKEN TOO OLD"),
+    (KEYPAD_LOCKED, "keypad_locked", "KEYPAD LOCKED"),
+    (TOKEN_LENGTH, "token_length", "WRONG LENGTH"),
+    (KEY_CHANGED, "key_changed", "KEY CHANGED"),
+    (TIME_SET, "time_set", "TIME SET"),
+    (TOKEN_RECONNECT, "token_reconnect", "RECONNECT OK"),
+    (TOKEN_NOCUT, "token_nocut", "NO-CUT SET"),
+    (TOKEN_CLEAR, "token_clear", "ALERTS CLEARED"),
+    (TOKEN_EMERGENCY, "token_emergency", "EMERG. SETTINGS"),
+    (ENTRY_TIMEOUT, "entry_timeout", "ENTRY TIMED OUT"),
+    (TOKEN_TIME_BAD, "token_time_bad", "TOKEN TIME BAD"),
+    (RELAY_FAILED, "relay_failed", "RELAY FAULT"),
+    (STORAGE_ERROR, "storage_error", "STORAGE ERROR"),
+    (RECORD_CORRUPT, "record_corrupt", "MEMORY RESET"),
+    (WATCHDOG_RESET, "watchdog_reset", "WATCHDOG RESET"),
+    (LCD_ERROR, "lcd_error", "DISPLAY ERROR"),
+    (TOPUP, "topup", "TOP-UP"),
+    (DEBT_RECOVERED, "debt_recovered", "DEBT RECOVERED"),
+    (EMERGENCY_TAKEN, "emergency_taken", "EMERGENCY TAKEN"),
+    (STANDING_CHARGE, "standing_charge", "STANDING CHARGE"),
+    (BAD_COMMAND, "bad_command", "BAD COMMAND"),
+    (TEST_MODE_OFF, "test_mode_off", "TEST MODE OFF"),
+    (BOOT, "boot", "STARTED"),
+    (RELAY_OPENED, "relay_opened", "SUPPLY OFF"),
+    (RELAY_CLOSED, "relay_closed", "SUPPLY ON"),
+    (BUTTON, "button", "BUTTON"),
+    (CONFIG_CHANGED, "config_changed", "CONFIG CHANGED"),
+    (PROTECT_CHANGED, "protect_changed", "PROTECT CHANGED"),
+)
+
+
+def _row(code):
+    for row in _TABLE:
+        if row[0] == code:
+            return row
+    return None
+
+
+def name(code):
+    """The console word for a code ('code_<n>' for a number this firmware does not know)."""
+    row = _row(code)
+    return row[1] if row else "code_%d" % code
+
+
+def text(code):
+    """The LCD text for a code, at most 16 characters."""
+    row = _row(code)
+    return row[2] if row else "CODE %d" % code
+
+
+def all_codes():
+    return _TABLE

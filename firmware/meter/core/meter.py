@@ -1,0 +1,459 @@
+"""The meter's core state and its control step: clock trust, money, local time and the policy
+wired together.  Pure: every reading (RTC fields, tick counter, pulses, power, key presses) is an
+argument; the app (firmware/meter/app.py) does the I/O.
+
+Time: `minute`/`second` since 2000-01-01 UTC as in meter.core.clock; `mono_s` is the monotonic
+seconds counter since boot.  The steady-state step allocates nothing: local-calendar facts are
+recomputed only when the local day changes, events go into a preallocated ring.
+"""
+from micropython import const
+
+from meter.core import calendar, codes, policy
+from meter.core.clock import ClockTrust
+from meter.core.credit import Credit
+
+_DAY0 = const(10957)          # unix day number of 2000-01-01
+_CHECKPOINT_S = const(1800)   # consumption is committed at least every 30 min
+_EVENTS = const(16)           # events buffered between two drains by the app
+
+# commit urgency
+COMMIT_NONE = const(0)
+COMMIT_CHECKPOINT = const(1)
+COMMIT_NOW = const(2)
+
+
+class LocalDay:
+    """Local-calendar facts of one instant.  update() is allocation-free unless the local day
+    changed (then holidays, winter and the week are worked out again, once a day)."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.lday = -1                # local day number since 2000-01-01
+        self.mod = 0                  # local minute of day
+        self.weekday = 0
+        self.holiday = False
+        self.holiday_eve = False      # the next non-weekend day is a public holiday
+        self.winter = False
+        self.week = 0                 # Monday-based week index
+        self.ymd = 0                  # yyyymmdd, for display
+
+    def local_minute(self, minute):
+        cfg = self.cfg
+        day = minute // 1440
+        off = calendar.utc_offset(day + _DAY0, (minute - day * 1440) * 60,
+                                  cfg.tz_std_minutes * 60, cfg.tz_eu_dst)
+        return minute + off // 60
+
+    def update(self, minute):
+        lm = self.local_minute(minute)
+        lday = lm // 1440
+        self.mod = lm - lday * 1440
+        if lday != self.lday:
+            self._new_day(lday)
+
+    def _new_day(self, lday):
+        cfg = self.cfg
+        extra = cfg.extra_holidays
+        uday = lday + _DAY0
+        self.lday = lday
+        self.weekday = calendar.weekday(uday)
+        self.holiday = calendar.holiday_day(uday, extra)
+        nxt = uday + 1
+        while calendar.weekday(nxt) >= 5:
+            nxt += 1
+        self.holiday_eve = calendar.holiday_day(nxt, extra)
+        y, m, d = calendar.civil_from_days(uday)
+        self.ymd = y * 10000 + m * 100 + d
+        mmdd = m * 100 + d
+        ws = cfg.winter_start
+        we = cfg.winter_end
+        if ws <= we:
+            self.winter = ws <= mmdd <= we
+        else:
+            self.winter = mmdd >= ws or mmdd <= we
+        self.week = (uday + 3) // 7       # unix day 0 was a Thursday
+
+    def window_end(self, minute):
+        """The UTC minute at which the cut window of `minute`'s local day closes."""
+        lm = self.local_minute(minute)
+        end_local = (lm // 1440) * 1440 + self.cfg.cut_end
+        return end_local - (lm - minute)   # cut windows lie clear of DST switches
+
+
+class Meter:
+    def __init__(self, cfg, build_minute):
+        self.cfg = cfg
+        self.credit = Credit(cfg)
+        self.clock = ClockTrust(cfg, build_minute)
+        self.sit = policy.Situation()
+        self.dec = policy.Decision()
+        # persisted state
+        self.supply = policy.CLOSED
+        self.open_reason = 0
+        self.reg_start = -1           # no-cut registration [reg_start, reg_end) in minutes
+        self.reg_end = -1
+        self.cancel_until = -1        # no credit cut before this minute (cancel-cut, reconnect)
+        self.warn_since = -1          # minute the low-credit warning was first shown
+        self.medical = False
+        self.weather = False
+        self.protected = cfg.protected_customer
+        self.free = False
+        self.record_lost = False      # no valid record at boot: no cut until a credit token
+        self.charged_day = -1         # last local day whose standing charge was taken
+        self.untrusted_s = 0          # seconds of untrusted running not yet charged a day
+        # runtime
+        self.reason = codes.SUPPLY_ON
+        self.minute = 0
+        self.second = 0
+        self.mono_s = 0
+        self.power_w = 0
+        self.over_limit_s = 0
+        self.trip_mono = 0
+        self.pressed = False
+        self.warn_level = 0
+        self.commit = COMMIT_NONE
+        self.unsaved_wh = 0
+        self.last_commit_mono = 0
+        self.started = False
+        self.local = LocalDay(cfg)
+        # event ring: (code, value) pairs waiting for the app to log them
+        self._ev_code = [0] * _EVENTS
+        self._ev_value = [0] * _EVENTS
+        self._ev_head = 0
+        self._ev_count = 0
+
+    # --- events ----------------------------------------------------------------------------
+
+    def event(self, code, value=0):
+        i = (self._ev_head + self._ev_count) % _EVENTS
+        if self._ev_count == _EVENTS:
+            self._ev_head = (self._ev_head + 1) % _EVENTS   # oldest lost, never block
+        else:
+            self._ev_count += 1
+        self._ev_code[i] = code
+        self._ev_value[i] = value
+
+    def pop_event(self):
+        """-> (code, value) or None.  Called by the app, which adds time and trust."""
+        if self._ev_count == 0:
+            return None
+        i = self._ev_head
+        self._ev_head = (i + 1) % _EVENTS
+        self._ev_count -= 1
+        return self._ev_code[i], self._ev_value[i]
+
+    def is_night(self):
+        """Cheaper tariff: night hours, weekends, public holidays, or an untrusted clock."""
+        cfg = self.cfg
+        lc = self.local
+        if not self.clock.trusted or lc.holiday or lc.weekday >= 5:
+            return True
+        return lc.mod < cfg.day_start or lc.mod >= cfg.day_end
+
+    # --- the control step ------------------------------------------------------------------
+
+    def step(self, status, osf, minute, second, mono_s, pulses):
+        """One control step: judge the clock, charge money, decide the supply.
+
+        status/osf: the RTC driver's read status (0 or an RTC code) and oscillator-stop flag;
+        minute/second: the RTC reading; mono_s: seconds since boot; pulses: S0 pulses since the
+        last step.  Returns the supply state (policy.CLOSED/OPEN/ARMED/LIMITED)."""
+        cfg = self.cfg
+        clock = self.clock
+        dt = mono_s - self.mono_s if self.started else 0
+        if dt < 0:
+            dt = 0
+        self.mono_s = mono_s
+        was_trusted = clock.trusted
+        clock.check(status, osf, minute, second, mono_s)
+        if clock.changed:
+            self.event(codes.CLOCK_TRUSTED if clock.trusted else clock.code)
+            self.commit = COMMIT_NOW
+        if status == 0:
+            self.minute = minute
+            self.second = second
+        else:
+            # no reading: carry the time on with the tick counter (display and timers only)
+            sec = self.second + dt
+            self.minute += sec // 60
+            self.second = sec % 60
+        self.local.update(self.minute)
+        if clock.trusted and (not was_trusted or not self.started):
+            self._trust_gained()
+        self.started = True
+        # money
+        if pulses > 0:
+            self.credit.pulses(pulses, self.is_night())
+            self.unsaved_wh += pulses
+        self._standing(dt)
+        self._warnings()
+        # limiter timing
+        if self.power_w > cfg.limiter_watts > 0 and self.supply == policy.LIMITED:
+            self.over_limit_s += dt
+        else:
+            self.over_limit_s = 0
+        return self._decide()
+
+    def _trust_gained(self):
+        # Standing charges restart from today (untrusted time was charged by the tick
+        # counter); a warning shown under a doubtful clock starts its notice again.
+        lday = self.local.lday
+        if self.charged_day < 0 or self.charged_day > lday or self.untrusted_s:
+            self.charged_day = lday
+        self.untrusted_s = 0
+        if self.warn_since >= 0:
+            self.warn_since = self.minute
+
+    def _standing(self, dt):
+        credit = self.credit
+        if self.clock.trusted:
+            lday = self.local.lday
+            if self.charged_day < 0:
+                self.charged_day = lday
+            elif lday > self.charged_day:
+                credit.standing(lday - self.charged_day)
+                self.charged_day = lday
+                self.commit = COMMIT_NOW if self.commit < COMMIT_NOW else self.commit
+        else:
+            self.untrusted_s += dt
+            if self.untrusted_s >= 86400:
+                days = self.untrusted_s // 86400
+                credit.standing(days)
+                self.untrusted_s -= days * 86400
+
+    def _warnings(self):
+        level = self.credit.warning_level()
+        if level != self.warn_level:
+            if level > self.warn_level:
+                self.event(codes.LOW_CREDIT_1 if level == 1 else codes.LOW_CREDIT_2,
+                           self.credit.credit_left())
+            self.warn_level = level
+        if level == 0:
+            self.warn_since = -1
+        elif self.warn_since < 0:
+            self.warn_since = self.minute
+
+    def _fill(self, s, lc, m):
+        cfg = self.cfg
+        s.trusted = self.clock.trusted
+        s.clock_code = self.clock.code
+        s.credit_left = self.credit.credit_left()
+        s.free = self.free
+        s.record_lost = self.record_lost
+        s.weekday = lc.weekday
+        s.minute_of_day = lc.mod
+        s.holiday = lc.holiday
+        s.holiday_eve = lc.holiday_eve
+        s.winter = lc.winter
+        s.registration = self.reg_start <= m < self.reg_end
+        s.medical = self.medical
+        s.weather = self.weather
+        s.protected = self.protected
+        s.cancelled = m < self.cancel_until
+        s.notice_ok = self.warn_since >= 0 and m - self.warn_since >= cfg.notice
+        s.supply = self.supply
+        s.open_reason = self.open_reason
+        s.pressed = self.pressed
+        s.over_limit_s = self.over_limit_s
+        s.trip_s = self.mono_s - self.trip_mono
+        return s
+
+    def _decide(self):
+        dec = self.dec
+        supply = policy.decide(self._fill(self.sit, self.local, self.minute), self.cfg, dec)
+        self.pressed = False
+        old = self.supply
+        self.reason = dec.reason
+        if supply != old:
+            self.supply = supply
+            if supply == policy.OPEN:
+                self.open_reason = dec.reason
+                if dec.reason == codes.LIMITER_TRIP:
+                    self.trip_mono = self.mono_s
+            self._relay_event(old, supply, dec.reason)
+            self.commit = COMMIT_NOW
+        if self.commit == COMMIT_NONE and self.unsaved_wh and \
+                self.mono_s - self.last_commit_mono >= _CHECKPOINT_S:
+            self.commit = COMMIT_CHECKPOINT
+        return supply
+
+    def _relay_event(self, old, new, reason):
+        was_closed = old == policy.CLOSED or old == policy.LIMITED
+        closed = new == policy.CLOSED or new == policy.LIMITED
+        if was_closed and not closed:
+            self.event(codes.RELAY_OPENED, reason)
+        elif closed and not was_closed:
+            self.event(codes.RELAY_CLOSED, reason)
+        elif new == policy.ARMED or new == policy.LIMITED:
+            self.event(codes.ARMED if new == policy.ARMED else codes.LIMITED, reason)
+
+    def relay_closed(self):
+        return self.supply == policy.CLOSED or self.supply == policy.LIMITED
+
+    def committed(self):
+        """The app calls this once the record is safely on flash."""
+        self.commit = COMMIT_NONE
+        self.unsaved_wh = 0
+        self.last_commit_mono = self.mono_s
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def blobs(self):
+        """The token layer's state, appended to the record (see meter.core.record)."""
+        return b""
+
+    def check_blobs(self, data):
+        if len(data) != 0:
+            raise ValueError("record tail length %d" % len(data))
+
+    def load_blobs(self, data):
+        pass
+
+    def lost_record(self):
+        """No valid record at boot: keep supply on, show the error, until a credit token."""
+        self.record_lost = True
+        self.event(codes.RECORD_CORRUPT)
+        self.commit = COMMIT_NOW
+
+    # --- inputs between steps ----------------------------------------------------------------
+
+    def press(self):
+        """# (when armed) or the reconnect button; acted upon at the next decide."""
+        self.pressed = True
+        self.event(codes.BUTTON)
+        return self._decide()
+
+    def set_power(self, watts):
+        self.power_w = watts if watts > 0 else 0
+
+    def set_protect(self, kind, on):
+        if kind == "medical":
+            self.medical = on
+        elif kind == "weather":
+            self.weather = on
+        elif kind == "winter":
+            self.protected = on
+        else:
+            raise ValueError("unknown protection: %s" % kind)
+        self.event(codes.PROTECT_CHANGED, 1 if on else 0)
+        self.commit = COMMIT_NOW
+        return self._decide()
+
+    def topup(self, amount):
+        to_debt = self.credit.topup(amount, self.local.week)
+        self.event(codes.TOPUP, amount)
+        if to_debt:
+            self.event(codes.DEBT_RECOVERED, to_debt)
+        self.commit = COMMIT_NOW
+        self._warnings()
+        self._decide()
+        return to_debt
+
+    def accept_emergency(self):
+        amount = self.credit.accept_emergency()
+        if amount:
+            self.event(codes.EMERGENCY_TAKEN, amount)
+            self.commit = COMMIT_NOW
+            self._warnings()
+            self._decide()
+        return amount
+
+    def register_nocut(self, start_minute, end_minute):
+        self.reg_start = start_minute
+        self.reg_end = end_minute
+        self.event(codes.TOKEN_NOCUT, (end_minute - start_minute) // 1440)
+        self.commit = COMMIT_NOW
+        return self._decide()
+
+    def cancel_cut(self):
+        """Cancels the planned cut: no cut for lack of credit before the end of the cut window
+        in which it would have happened (today's if a cut stands or is due today)."""
+        at = self.next_cut(self.minute)
+        if self.supply == policy.OPEN and self.open_reason == codes.NO_CREDIT:
+            at = self.minute
+        if at >= 0:
+            self.cancel_until = self.local.window_end(at)
+        self.event(codes.CUT_CANCELLED)
+        self.commit = COMMIT_NOW
+        return self._decide()
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def next_cut(self, start, limit_days=400):
+        """The first minute >= start at which a cut for lack of credit could happen if credit
+        stays as it is and nothing else changes; -1 if none (credit fine, clock untrusted, a
+        lasting protection).  Used for the display and the console's next_cut."""
+        if self.free or self.medical or self.weather or not self.clock.trusted:
+            return -1
+        if self.credit.credit_left() >= self.cfg.disconnect_threshold:
+            return -1
+        if self.supply == policy.OPEN and self.open_reason == codes.NO_CREDIT:
+            return -1   # already cut
+        lc = LocalDay(self.cfg)
+        sit = policy.Situation()
+        t = start
+        end = start + limit_days * 1440
+        while t < end:
+            lc.update(t)
+            s = self._fill(sit, lc, t)
+            s.supply = policy.CLOSED
+            if policy.cut_hold(s, self.cfg) == 0 and not policy.limiter_applies(s, self.cfg):
+                return t
+            t += self._minutes_to_change(t, lc.mod)
+        return -1
+
+    def _minutes_to_change(self, t, mod):
+        """Minutes from t (local minute of day mod) to the next instant at which a
+        time-driven input of the policy can change."""
+        cfg = self.cfg
+        step = policy.next_local_boundary(mod, cfg)
+        # DST switches happen at 01:00 UTC: re-evaluate then too
+        to_one = (60 - t % 1440) % 1440
+        if 0 < to_one < step:
+            step = to_one
+        for target in (self.reg_start, self.reg_end, self.cancel_until):
+            if t < target < t + step:
+                step = target - t
+        if self.warn_since >= 0:
+            target = self.warn_since + cfg.notice
+            if t < target < t + step:
+                step = target - t
+        return step if step > 0 else 1
+
+    def seconds_to_change(self, power_w):
+        """Seconds from now to the next instant at which the decision or the money can change
+        (event-driven simulation jumps there).  Takes the current load into account: charges
+        crossing a warning, offer or cut threshold, the limiter timers, the checkpoint."""
+        cfg = self.cfg
+        best = self._minutes_to_change(self.minute, self.local.mod) * 60 - self.second
+        credit = self.credit
+        if power_w > 0 and not self.free:
+            left = credit.credit_left()
+            price = cfg.price_single if cfg.tariff == "single" else (
+                cfg.price_night if self.is_night() else cfg.price_day)
+            for threshold in (cfg.warn_level_1, cfg.warn_level_2, cfg.emergency_offer_below,
+                              cfg.disconnect_threshold):
+                if left >= threshold and price > 0:
+                    # cost units needed to fall below the threshold, then pulses, then seconds
+                    need = (left - threshold + 1) * cfg.imp_per_kwh * 1000 - credit.frac
+                    pulses = -(-need // price)
+                    secs = -(-pulses * 3600000 // (power_w * cfg.imp_per_kwh))
+                    if 0 < secs < best:
+                        best = secs
+            if self.unsaved_wh or power_w:
+                due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
+                if 0 < due < best:
+                    best = due
+            if self.supply == policy.LIMITED and power_w > cfg.limiter_watts > 0:
+                due = cfg.limiter_trip_s + 1 - self.over_limit_s
+                if 0 < due < best:
+                    best = due
+        if self.supply == policy.OPEN and self.open_reason == codes.LIMITER_TRIP:
+            due = cfg.limiter_reclose_s - (self.mono_s - self.trip_mono)
+            if 0 < due < best:
+                best = due
+        if not self.clock.trusted:
+            due = 86400 - self.untrusted_s
+            if 0 < due < best:
+                best = due
+        return best if best > 0 else 1

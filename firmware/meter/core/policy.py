@@ -1,0 +1,161 @@
+"""When supply may be cut: the whole no-cut policy (METER.md §5 and §6) in one place.
+
+`decide` is the only function that can open the relay.  It is pure: the meter fills a Situation
+each control step (clock trust, credit, local time facts, protections, what the relay does now)
+and decide writes the supply state and its reason into a Decision.  Nothing is allocated.
+
+Supply states:
+  CLOSED   relay closed, full supply
+  OPEN     relay open: cut for lack of credit (NO_CREDIT) or a limiter trip (LIMITER_TRIP)
+  ARMED    relay open but supply may come back: it closes when # or the button is pressed
+           (appliances may have been left on), or at once with auto_reconnect
+  LIMITED  relay closed under the power limiter (protected customers in winter, instead of a cut)
+
+A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
+  the clock is trusted; the stored state was not lost; no medical, weather, registration or winter protection; a working day
+  (Mon-Fri, not a public holiday, not the working day before one when so configured); inside the
+  cut window (08:00-16:00); the planned cut was not cancelled by token; the low-credit warning
+  has been shown for the notice period; and the household keeps `topup_margin` minutes before
+  the window closes to top up.  A cut already made stands until the window closes; any other
+  hold (night, weekend, a new registration, an untrusted clock...) arms the relay again.
+"""
+from micropython import const
+
+from meter.core import codes
+
+CLOSED = const(0)
+OPEN = const(1)
+ARMED = const(2)
+LIMITED = const(3)
+
+SUPPLY_NAMES = ("on", "off", "armed", "limited")
+
+
+class Situation:
+    """Everything decide() looks at, refreshed by the meter each step."""
+
+    def __init__(self):
+        self.trusted = False
+        self.clock_code = codes.CLOCK_NOT_SET
+        self.credit_left = 0
+        self.free = False            # OpenPAYGO disable token: supply unconditionally on
+        self.record_lost = False     # stored state was lost: no cut until a credit token
+        self.weekday = 0             # local, Monday = 0
+        self.minute_of_day = 0       # local
+        self.holiday = False
+        self.holiday_eve = False     # the next non-weekend day is a public holiday
+        self.winter = False          # local date inside the winter period
+        self.registration = False
+        self.medical = False
+        self.weather = False
+        self.protected = False       # protected customer (winter protection, limiter)
+        self.cancelled = False       # the planned cut was cancelled by token
+        self.notice_ok = False       # low-credit warning shown for at least `notice`
+        self.supply = CLOSED         # what the relay does now
+        self.open_reason = 0         # NO_CREDIT or LIMITER_TRIP while supply is OPEN
+        self.pressed = False         # # or the button pressed since the last step
+        self.over_limit_s = 0        # seconds power has been above the limiter
+        self.trip_s = 0              # seconds since the limiter tripped
+
+
+class Decision:
+    def __init__(self):
+        self.supply = CLOSED
+        self.reason = codes.SUPPLY_ON
+
+
+def cut_hold(s, cfg):
+    """0 when a cut for lack of credit may start now, else the code of the first rule that
+    forbids it (the order is the order in which the LCD explains it)."""
+    if not s.trusted:
+        return s.clock_code
+    if s.record_lost:
+        return codes.RECORD_CORRUPT
+    if s.medical:
+        return codes.MEDICAL
+    if s.weather:
+        return codes.WEATHER
+    if s.registration:
+        return codes.REGISTRATION
+    if s.protected and s.winter and cfg.limiter_watts <= 0:
+        return codes.WINTER          # winter protection without a limiter: no cut at all
+    if s.holiday:
+        return codes.HOLIDAY
+    if s.weekday >= 5:
+        return codes.WEEKEND
+    if s.holiday_eve and cfg.no_cut_before_holiday:
+        return codes.HOLIDAY_EVE
+    mod = s.minute_of_day
+    if mod < cfg.cut_start or mod >= cfg.cut_end:
+        return codes.OUTSIDE_WINDOW
+    if s.cancelled:
+        return codes.CUT_CANCELLED
+    if not s.notice_ok:
+        return codes.NOTICE
+    if mod + cfg.topup_margin > cfg.cut_end:
+        return codes.TOO_LATE
+    return 0
+
+
+def limiter_applies(s, cfg):
+    return cfg.limiter_watts > 0 and (cfg.limiter_always or (s.protected and s.winter))
+
+
+def decide(s, cfg, out):
+    """Writes the supply state and its reason into out; returns the supply state."""
+    cur = s.supply
+    if cur == OPEN and s.open_reason == codes.LIMITER_TRIP:
+        # a limiter trip is timed, not a cut: it recloses by itself or at the button
+        if s.trip_s < cfg.limiter_reclose_s and not s.pressed:
+            return _set(out, OPEN, codes.LIMITER_TRIP)
+        cur = LIMITED
+    if s.free:
+        return _on(s, cfg, out, cur, codes.FREE_SUPPLY)
+    if s.credit_left >= cfg.disconnect_threshold:
+        return _on(s, cfg, out, cur, codes.SUPPLY_ON)
+    hold = cut_hold(s, cfg)
+    if hold == 0:
+        if limiter_applies(s, cfg):
+            if cur == OPEN or cur == ARMED:
+                return _on(s, cfg, out, cur, codes.LIMITED)
+            if s.over_limit_s > cfg.limiter_trip_s:
+                return _set(out, OPEN, codes.LIMITER_TRIP)
+            return _set(out, LIMITED, codes.LIMITED)
+        return _set(out, OPEN, codes.NO_CREDIT)
+    if hold == codes.TOO_LATE and cur == OPEN and not limiter_applies(s, cfg):
+        return _set(out, OPEN, codes.NO_CREDIT)
+    return _on(s, cfg, out, cur, hold)
+
+
+def _on(s, cfg, out, cur, reason):
+    """Supply may be on: stay on, or arm the relay if it is open."""
+    if cur == CLOSED or cur == LIMITED:
+        return _set(out, CLOSED, reason)
+    if s.pressed or cfg.auto_reconnect:
+        return _set(out, CLOSED, reason)
+    return _set(out, ARMED, codes.ARMED)
+
+
+def _set(out, supply, reason):
+    out.supply = supply
+    out.reason = reason
+    return supply
+
+
+def next_local_boundary(mod, cfg):
+    """Minutes from local minute-of-day `mod` to the next local time at which the tariff or
+    a policy rule can change (tariff switch, window start, last cut minute, window end,
+    midnight).  Always >= 1."""
+    last_cut = cfg.cut_end - cfg.topup_margin
+    best = 1440 - mod
+    best = _closer(best, mod, cfg.day_start)
+    best = _closer(best, mod, cfg.day_end)
+    best = _closer(best, mod, cfg.cut_start)
+    best = _closer(best, mod, last_cut + 1)
+    return _closer(best, mod, cfg.cut_end)
+
+
+def _closer(best, mod, boundary):
+    if mod < boundary < mod + best:
+        return boundary - mod
+    return best
