@@ -60,6 +60,7 @@ TOKEN_CLEAR = const(50)
 TOKEN_EMERGENCY = const(51)
 ENTRY_TIMEOUT = const(52)
 TOKEN_TIME_BAD = const(53)    # valid token whose issue time contradicts the clock
+TOKEN_REFUSED = const(54)     # well-formed token this meter cannot take (key change backwards)
 
 # Hardware and storage
 RELAY_FAILED = const(60)      # feedback says the relay did not switch
@@ -135,6 +136,7 @@ _TABLE = (
     (TOKEN_EMERGENCY, "token_emergency", "EMERG. SETTINGS"),
     (ENTRY_TIMEOUT, "entry_timeout", "ENTRY TIMED OUT"),
     (TOKEN_TIME_BAD, "token_time_bad", "TOKEN TIME BAD"),
+    (TOKEN_REFUSED, "token_refused", "TOKEN REFUSED"),
     (RELAY_FAILED, "relay_failed", "RELAY FAULT"),
     (STORAGE_ERROR, "storage_error", "STORAGE ERROR"),
     (RECORD_CORRUPT, "record_corrupt", "MEMORY RESET"),
