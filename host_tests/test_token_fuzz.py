@@ -1,6 +1,7 @@
 """Native tokens under CPython oracles and random input (hypothesis): HMAC against the hmac
 module, random digit strings never accepted, nothing ever raises on keypad input, replay memory
 and lockout against simple models, and the lockout arithmetic of docs/tokens.md."""
+import datetime
 import hashlib
 import hmac
 import random
@@ -99,6 +100,47 @@ def test_a_forger_who_knows_the_format_needs_the_mac():
     hits = sum(1 for _ in range(100000)
                if T.decode(HM, "%020d" % ((rng.randrange(1 << 24) << 42) | low))[0])
     assert hits <= 1
+
+
+# --- base dates and token ids against datetime ----------------------------------------------
+
+UTC = datetime.timezone.utc
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def test_base_dates_against_datetime():
+    # base b starts 2016-01-01 + b * 5844 days (1 January of 2016 + 16 b up to base 5; 2100
+    # is no leap year, so from base 6 on a day later) and lasts 2**24 minutes
+    base0 = datetime.datetime(2016, 1, 1, tzinfo=UTC)
+    for b in range(T.BASE_MAX + 1):
+        start = base0 + datetime.timedelta(days=5844 * b)
+        if b <= 5:
+            assert start == datetime.datetime(2016 + 16 * b, 1, 1, tzinfo=UTC)
+        assert T.issue_utc(0, b) == int((start - EPOCH).total_seconds())
+        roll = start + datetime.timedelta(minutes=2 ** 24)
+        assert T.issue_utc(T.ID_LIMIT - 1, b) + 60 == int((roll - EPOCH).total_seconds())
+    assert (datetime.datetime(2016, 1, 1, tzinfo=UTC)
+            + datetime.timedelta(minutes=2 ** 24)).isoformat() == "2047-11-24T20:16:00+00:00"
+
+
+@given(st.datetimes(min_value=datetime.datetime(2010, 1, 1),
+                    max_value=datetime.datetime(2060, 1, 1)), st.integers(0, 1))
+def test_token_ids_against_datetime(when, base):
+    utc = int((when.replace(tzinfo=UTC) - EPOCH).total_seconds())
+    start = datetime.datetime(2016 + 16 * base, 1, 1)
+    expect = (when - start) // datetime.timedelta(minutes=1)
+    if 0 <= expect < 2 ** 24:
+        tid = T.token_id_from_utc(utc, base)
+        assert tid == expect
+        assert T.issue_utc(tid, base) == utc - utc % 60
+        assert T.newest_base(T.issue_minute(tid, base)) >= base
+    else:
+        try:
+            T.token_id_from_utc(utc, base)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("token id outside the base")
 
 
 # --- replay memory against a model -------------------------------------------------------

@@ -55,8 +55,8 @@ def test_every_command_vends_what_it_says(args, kind, value):
 
 
 def test_known_answer_pins_the_format():
-    # DEVELOPMENT key and serial, credit 20.00 issued 2026-11-28T12:00:00Z (token id 1530000)
-    assert vend("--at", AT, "credit", "20.00") == "55377004689088317392"
+    # DEVELOPMENT key and serial, credit 20.00 issued 2026-11-28T12:00:00Z (token id 5737680)
+    assert vend("--at", AT, "credit", "20.00") == "13354784084274972624"
 
 
 def test_options_before_or_after_the_command_agree():
@@ -81,7 +81,7 @@ def test_decode_prints_the_token_and_exits_0_or_1():
     proc = run("decode", digits)
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == ["status: valid", "type: credit", "value: 20.00",
-                                        "issued: 2026-11-28T12:00:00Z", "token_id: 1530000"]
+                                        "issued: 2026-11-28T12:00:00Z", "token_id: 5737680"]
     proc = run("decode", digits[:8] + "-" + digits[8:])          # grouping is ignored
     assert proc.returncode == 0
     nocut = vend("--at", AT, "nocut", "--start", "2026-12-24", "--days", "14")
@@ -96,7 +96,7 @@ def test_decode_prints_the_token_and_exits_0_or_1():
 
 
 def test_key_change_then_vend_under_the_new_revision():
-    at = "2041-03-01T10:00:00Z"
+    at = "2033-03-01T10:00:00Z"
     change = run("--at", at, "keychange")
     assert change.returncode == 0
     assert "--key-rev 1 --base 1" in change.stderr
@@ -109,9 +109,9 @@ def test_key_change_then_vend_under_the_new_revision():
     assert (kind, value) == (T.CREDIT, 500)
     assert T.issue_utc(tid, 1) == calendar.parse_iso_utc(at)
     proc = run("--key-rev", "1", "--base", "1", "decode", after)
-    assert proc.returncode == 0 and "issued: 2041-03-01T10:00:00Z" in proc.stdout
+    assert proc.returncode == 0 and "issued: 2033-03-01T10:00:00Z" in proc.stdout
     proc = run("decode", digits)
-    assert "value: key revision 1, base 1 (2040-01-01)" in proc.stdout
+    assert "value: key revision 1, base 1 (2032-01-01)" in proc.stdout
 
 
 def test_openpaygo_matches_the_reference_decoder():
@@ -141,13 +141,14 @@ def test_openpaygo_matches_the_reference_decoder():
     ["nocut", "--start", "2026-12-01", "--days", "0"],
     ["nocut", "--start", "2026-12-01", "--days", "257"],
     ["nocut", "--start", "2026-02-30", "--days", "3"], ["nocut", "--days", "3"],
-    ["keychange", "--new-base", "1"],                             # base 1 starts in 2040
+    ["keychange", "--new-base", "1"],                             # base 1 starts in 2032
     ["keychange", "--new-rev", "0"], ["keychange", "--new-rev", "1024"],
     ["--key-rev", "3", "keychange", "--new-rev", "2"],
-    ["--base", "1", "--at", "2041-01-01T00:00:00Z", "keychange", "--new-base", "0"],
+    ["--base", "1", "--at", "2033-01-01T00:00:00Z", "keychange", "--new-base", "0"],
+    ["--at", "2031-12-31T23:59:00Z", "keychange", "--new-base", "1"],  # a minute too early
     ["--at", "2026-11-28 12:00:00", "credit", "1"], ["--at", "2026-13-01T00:00:00Z", "clear"],
-    ["--at", "2023-12-31T23:59:59Z", "clear"],                    # before the base date
-    ["--at", "2055-11-24T20:16:00Z", "clear"],                    # base 0 rolled over
+    ["--at", "2015-12-31T23:59:59Z", "clear"],                    # before the base date
+    ["--at", "2047-11-24T20:16:00Z", "clear"],                    # base 0 rolled over
     ["--key", "zz", "clear"], ["--key", "00" * 8, "clear"], ["--serial", "-1", "clear"],
     ["--serial", str(2 ** 32), "clear"], ["--base", "16", "clear"], ["--key-rev", "x", "clear"],
     ["decode"], ["frobnicate"], [],
@@ -166,5 +167,20 @@ def test_bad_arguments_exit_2_with_a_message(args):
 
 
 def test_last_minute_of_base_0_still_vends():
-    digits = vend("--at", "2055-11-24T20:15:59Z", "clear")
+    digits = vend("--at", "2047-11-24T20:15:59Z", "clear")
     assert T.decode(DEV_KEY, digits) == (T.CLEAR, 0, T.ID_LIMIT - 1)
+
+
+def test_first_minute_of_base_0_and_the_july_2020_founding_case():
+    assert T.decode(DEV_KEY, vend("--at", "2016-01-01T00:00:00Z", "clear")) == (T.CLEAR, 0, 0)
+    at = "2020-07-02T10:00:00Z"
+    digits = vend("--at", at, "credit", "20.00")
+    assert digits == "66080029325526042576"
+    assert T.decode(DEV_KEY, digits) == (T.CREDIT, 2000, 2367960)
+    assert T.issue_utc(2367960, 0) == calendar.parse_iso_utc(at)
+    proc = run("decode", digits)
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == ["status: valid", "type: credit", "value: 20.00",
+                                        "issued: 2020-07-02T10:00:00Z", "token_id: 2367960"]
+    settime = vend("--at", at, "settime")
+    assert T.decode(DEV_KEY, settime) == (T.SET_TIME, 0, 2367960)

@@ -12,7 +12,7 @@ from meter.core.replay import SLOTS, Replay
 UTILITY = b"test utility key, 32 bytes long!"
 SERIAL = 42424242
 KEY = T.derive_meter_key(UTILITY, SERIAL)
-M2024 = T.base_minute(0)                       # 2024-01-01 00:00 UTC in minutes since 2000
+M2016 = T.base_minute(0)                       # 2016-01-01 00:00 UTC in minutes since 2000
 
 
 def minute_of(y, mo, d, h=0, mi=0):
@@ -141,9 +141,9 @@ def test_known_answer_with_the_development_key():
     dev = T.derive_meter_key(binascii.unhexlify(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
     # credit 20.00 issued 2026-11-28T12:00:00Z (docs/tokens.md, tools/vend.py)
     tid = T.token_id_from_utc(1795867200, 0)
-    assert tid == 1530000
-    assert T.encode(dev, T.CREDIT, 2000, tid) == "55377004689088317392"
-    assert T.decode(dev, "55377004689088317392") == (T.CREDIT, 2000, 1530000)
+    assert tid == 5737680
+    assert T.encode(dev, T.CREDIT, 2000, tid) == "13354784084274972624"
+    assert T.decode(dev, "13354784084274972624") == (T.CREDIT, 2000, 5737680)
 
 
 def test_every_single_digit_change_is_rejected():
@@ -197,27 +197,53 @@ def test_non_canonical_fields_are_invalid_even_with_a_good_mac():
 # --- token ids and the base date -----------------------------------------------------------
 
 def test_token_id_and_time_conversions():
-    assert M2024 == minute_of(2024, 1, 1)
-    assert T.issue_utc(0, 0) == 1704067200                       # 2024-01-01T00:00:00Z
-    assert T.token_id_from_utc(1704067200 + 59, 0) == 0
-    assert T.token_id_from_utc(1704067200 + 60, 0) == 1
+    assert M2016 == minute_of(2016, 1, 1)
+    assert T.issue_utc(0, 0) == 1451606400                       # 2016-01-01T00:00:00Z
+    assert T.token_id_from_utc(1451606400 + 59, 0) == 0
+    assert T.token_id_from_utc(1451606400 + 60, 0) == 1
     assert T.issue_utc(T.token_id_from_utc(1798372800, 0), 0) == 1798372800
-    raises(ValueError, T.token_id_from_utc, 1704067199, 0)
-    assert calendar.iso_utc(T.issue_utc(T.ID_LIMIT - 1, 0)) == "2055-11-24T20:15:00Z"
-    assert T.rollover_minute(0) == minute_of(2055, 11, 24, 20, 16)
+    raises(ValueError, T.token_id_from_utc, 1451606399, 0)
+    assert calendar.iso_utc(T.issue_utc(T.ID_LIMIT - 1, 0)) == "2047-11-24T20:15:00Z"
+    assert T.rollover_minute(0) == minute_of(2047, 11, 24, 20, 16)
     raises(ValueError, T.token_id_at, T.rollover_minute(0), 0)
-    assert T.base_minute(1) == minute_of(2040, 1, 1)
-    assert T.base_minute(4) == minute_of(2088, 1, 1)
-    assert T.newest_base(M2024 - 1) == -1
-    assert T.newest_base(M2024) == 0
-    assert T.newest_base(minute_of(2039, 12, 31, 23, 59)) == 0
-    assert T.newest_base(minute_of(2040, 1, 1)) == 1
-    assert T.newest_base(minute_of(2099, 12, 31)) == 4
+    raises(ValueError, T.token_id_at, M2016 - 1, 0)
+    assert T.base_minute(1) == minute_of(2032, 1, 1)
+    assert T.base_minute(4) == minute_of(2080, 1, 1)
+    assert T.base_minute(5) == minute_of(2096, 1, 1)
+    assert T.newest_base(M2016 - 1) == -1
+    assert T.newest_base(M2016) == 0
+    assert T.newest_base(minute_of(2031, 12, 31, 23, 59)) == 0
+    assert T.newest_base(minute_of(2032, 1, 1)) == 1
+    assert T.newest_base(minute_of(2095, 12, 31, 23, 59)) == 4
+    assert T.newest_base(minute_of(2096, 1, 1)) == 5
+    assert T.newest_base(minute_of(2099, 12, 31)) == 5
     raises(ValueError, T.base_minute, 16)
     raises(ValueError, T.base_minute, -1)
     # every base overlaps the next by more than 15 years: time for a key change
     for b in range(T.BASE_MAX):
         assert T.rollover_minute(b) - T.base_minute(b + 1) > 15 * 365 * 1440
+
+
+def test_a_token_for_july_2020_the_founding_case():
+    # the simulator and acceptance tests replay July 2020: base 0 must express it
+    at = calendar.parse_iso_utc("2020-07-02T10:00:00Z")
+    m = minute_of(2020, 7, 2, 10, 0)
+    assert T.newest_base(m) == 0
+    tid = T.token_id_from_utc(at, 0)
+    assert tid == T.token_id_at(m, 0) == 2367960
+    assert T.issue_minute(tid, 0) == m and T.issue_utc(tid, 0) == at
+    assert calendar.iso_utc(T.issue_utc(tid, 0)) == "2020-07-02T10:00:00Z"
+    digits = T.encode(KEY, T.CREDIT, 2000, tid)
+    assert T.decode(KEY, digits) == (T.CREDIT, 2000, tid)
+    setter = T.encode(KEY, T.SET_TIME, 0, tid)
+    assert T.decode(KEY, setter) == (T.SET_TIME, 0, tid)
+    desk = Desk(KEY)
+    assert desk.enter(digits, m) == codes.TOKEN_ACCEPTED
+    assert desk.enter(digits, m + 1) == codes.TOKEN_USED
+    from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
+    import binascii
+    dev = T.derive_meter_key(binascii.unhexlify(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
+    assert T.encode(dev, T.CREDIT, 2000, tid) == "66080029325526042576"
 
 
 # --- replay memory -----------------------------------------------------------------------
@@ -338,7 +364,7 @@ def test_rollover_crossing_with_a_key_change():
     kind, value, tid = T.decode(k1, after)
     assert (kind, value) == (T.CREDIT, 2000)
     assert T.issue_utc(tid, 1) == T.issue_utc(T.ID_LIMIT - 1, 0) + 6 * 60
-    assert calendar.iso_utc(T.issue_utc(tid, 1)) == "2055-11-24T20:21:00Z"
+    assert calendar.iso_utc(T.issue_utc(tid, 1)) == "2047-11-24T20:21:00Z"
     assert desk.enter(after, roll + 6) == codes.TOKEN_ACCEPTED
     assert desk.enter(after, roll + 7) == codes.TOKEN_USED
     # a token the vendor still made with revision 0 after the change is refused
@@ -346,8 +372,8 @@ def test_rollover_crossing_with_a_key_change():
 
 
 def test_key_change_rules():
-    m2041 = minute_of(2041, 6, 1)
-    tid = T.token_id_at(m2041, 0)
+    m2033 = minute_of(2033, 6, 1)
+    tid = T.token_id_at(m2033, 0)
     value = T.keychange_value(1, 1)
     new = T.key_change(KEY, 0, 0, value, tid)
     assert new is not None and new[0] == T.derive_meter_key(UTILITY, SERIAL, 1)
@@ -357,20 +383,20 @@ def test_key_change_rules():
     # not a newer revision, base moving back, base not yet started at the issue time
     assert T.key_change(KEY, 1, 0, value, tid) is None
     assert T.key_change(KEY, 2, 1, T.keychange_value(3, 0), tid) is None
-    tid2039 = T.token_id_at(minute_of(2039, 12, 31, 23, 59), 0)
-    assert T.key_change(KEY, 0, 0, value, tid2039) is None
-    assert T.key_change(KEY, 0, 0, value, tid2039 + 1) is not None
+    tid2031 = T.token_id_at(minute_of(2031, 12, 31, 23, 59), 0)   # base 1 starts 2032
+    assert T.key_change(KEY, 0, 0, value, tid2031) is None
+    assert T.key_change(KEY, 0, 0, value, tid2031 + 1) is not None
     # through a desk: a refused key change changes nothing
     desk = Desk(KEY)
-    assert desk.enter(T.encode(KEY, T.KEY_CHANGE, value, tid2039), m2041) == \
+    assert desk.enter(T.encode(KEY, T.KEY_CHANGE, value, tid2031), m2033) == \
         codes.TOKEN_INVALID
     assert desk.rev == 0 and desk.key == KEY
 
 
 def test_desk_used_and_old_do_not_count_towards_lockout():
     desk = Desk(KEY)
-    t = vend(KEY, T.CREDIT, 100, M2024 + 10)
-    m = M2024 + 100
+    t = vend(KEY, T.CREDIT, 100, M2016 + 10)
+    m = M2016 + 100
     assert desk.enter(t, m) == codes.TOKEN_ACCEPTED
     for _ in range(10):
         assert desk.enter(t, m) == codes.TOKEN_USED
@@ -379,8 +405,8 @@ def test_desk_used_and_old_do_not_count_towards_lockout():
     assert desk.enter(bad, m) == codes.TOKEN_INVALID
     assert desk.enter(bad, m) == codes.TOKEN_INVALID
     assert desk.enter(bad, m) == codes.TOKEN_INVALID
-    assert desk.enter(vend(KEY, T.CLEAR, 0, M2024 + 11), m) == codes.KEYPAD_LOCKED
-    assert desk.enter(vend(KEY, T.CLEAR, 0, M2024 + 11), m + 1) == codes.TOKEN_ACCEPTED
+    assert desk.enter(vend(KEY, T.CLEAR, 0, M2016 + 11), m) == codes.KEYPAD_LOCKED
+    assert desk.enter(vend(KEY, T.CLEAR, 0, M2016 + 11), m + 1) == codes.TOKEN_ACCEPTED
     assert desk.lock.level == 0 and desk.lock.failures == 0
 
 

@@ -5,7 +5,8 @@ A token is a number N < 2**66 typed as 20 decimal digits (leading zeros kept):
     N = mac << 42 | token_id << 18 | cls
     mac       24 bits  first 3 bytes of HMAC-SHA256(meter_key, b"BMT1" + token_id (3 bytes,
                        big-endian) + cls (3 bytes, big-endian))
-    token_id  24 bits  minutes since the meter's base date (base index 0: 2024-01-01 00:00 UTC)
+    token_id  24 bits  minutes since the meter's base date (base index 0: 2016-01-01 00:00 UTC,
+                       rolls over 2047-11-24 20:16 UTC)
     cls       18 bits  bit 17 = 0: CREDIT, bit 16 = exponent e, bits 15-0 = mantissa m,
                        amount = m (e = 0) or m * 100 minor units (e = 1, only above 65535)
                        bit 17 = 1: bits 16-14 = kind - 2 (7 is reserved), bits 13-0 = value
@@ -20,6 +21,10 @@ Keys: the per-meter key of key revision 0 is HMAC-SHA256(utility_key, b"meter-ke
 A KEY_CHANGE token (MAC'd under the current key) carries the new revision and the new base
 index; the meter ratchets its key forward and clears its replay memory, which is safe because
 no token made under the old key verifies under the new one.
+
+Base dates: base 0 starts in 2016, early enough for the simulator and acceptance tests to vend
+tokens for past dates (the July 2020 founding case) while leaving meters on base 0 until late
+2047; a key change moves a meter to base 1 (2032) or later any time in the 15.9-year overlap.
 
 Time: the core counts minutes since 2000-01-01 UTC (small ints on a 32-bit MicroPython); Unix
 seconds appear only in issue_utc()/token_id_from_utc(), at the edges.
@@ -54,8 +59,8 @@ KEY_REV_MAX = const(1023)
 BASE_MAX = const(15)
 
 EPOCH_2000_UNIX = const(946684800)
-BASE0_DAY = const(8766)             # 2024-01-01, days since 2000-01-01
-BASE_STEP_DAYS = const(5844)        # 16 years: bases 2024, 2040, 2056, 2072, 2088 (Jan 1)
+BASE0_DAY = const(5844)             # 2016-01-01, days since 2000-01-01
+BASE_STEP_DAYS = const(5844)        # 16 years: bases 2016, 2032, 2048, 2064, 2080, 2096 (Jan 1)
 
 _ID_MASK = const(0xFFFFFF)
 _CLS_MASK = const(0x3FFFF)
