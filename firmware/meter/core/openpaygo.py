@@ -1,0 +1,290 @@
+"""OpenPAYGO Token decoder: standard 9-digit tokens (and their 15-digit restricted-digit form),
+accepting and rejecting exactly as the reference Python package `openpaygo` does.
+
+How a token works (OpenPAYGO Token standard): the last three digits carry the value, offset by
+the last three digits of the device's starting code; the first six digits authenticate it.
+They come from a chain of codes: code 0 is the starting code with the token's last three digits
+put in, and each next code is a SipHash-2-4 of the previous one under the device key.  A token
+made at count n shows the first six digits of code n.  Even counts are Add tokens, odd counts
+are Set, Disable (value 998) or Counter-sync (value 999) tokens.
+
+The decoder walks the chain until it finds the token, so its cost grows with the count.  The
+reference starts every search at count 0; this one keeps a few chain positions in RAM (per
+token value, since the value picks the chain), taken at the lowest count that could still be
+accepted, and starts there when it can.  A repeated top-up amount then costs a few dozen hashes
+instead of one per count ever used.  The positions are never persisted and never change a
+decision: a search that fails from a remembered position scans the skipped counts too, because
+a match down there makes the answer USED rather than INVALID, as in the reference.
+
+Decisions, for a token found at count n with state (last, used) (see docs/openpaygo.md):
+- value 999 (counter sync): accepted if n > last - 64 and n <= last + 100.
+- otherwise accepted if last < n <= last + 64, or, for an even count (an Add token), if
+  last - 16 < n <= last and n is not marked used.
+- found but not accepted: USED; not found: INVALID; wrong length or a non-digit: INVALID.
+On acceptance the used marks follow the reference's used-count list; the counter only moves up
+(the reference's device simulator also moves it down for a sync token, which would let a
+replayed sync token re-open used Add tokens: we do not).
+
+The caller applies the meaning of a value (one unit = a configured amount of credit).
+"""
+import struct
+
+from micropython import const
+
+from meter.core.siphash import fold_word, key_state, siphash24
+
+# Kinds returned by decode(); the numbers match the reference's TokenType where it has one.
+ADD = const(1)          # add value units of credit (even count)
+SET = const(2)          # set credit to value units (odd count)
+DISABLE = const(3)      # value 998: the standard's "PAYG disable" (unlock for good)
+SYNC = const(4)         # value 999: counter sync, moves the counter only
+UNDEFINED = const(5)    # values 996 and 997: authentic and used up, but the standard gives them
+                        # no meaning (no conforming encoder makes them); the caller does nothing
+INVALID = const(10)
+USED = const(11)
+
+_MAX_VALUE = const(995)
+_DISABLE_VALUE = const(998)
+_SYNC_VALUE = const(999)
+_MAX_JUMP = const(64)           # how far above the counter a token may be
+_MAX_JUMP_SYNC = const(100)     # ... a counter-sync token
+_OLDER = const(16)              # older unused Add tokens accepted: counts last-15 .. last
+_WINDOW_BITS = const(0xFFFF)    # one bit per count last .. last-15
+_CODE_MAX = const(999999999)    # codes are folded into 9 digits:
+_CODE_FOLD = const(73741825)    # 2**30 - 10**9, subtracted from 30-bit values above _CODE_MAX
+_MAX_COUNT = const(0x3FFF0000)  # keeps every count a small int on 32-bit ports
+_CHECKPOINTS = const(4)         # chain positions remembered in RAM
+
+STATE_SIZE = const(6)           # bytes of OpenPaygoState.to_bytes()
+
+
+class OpenPaygoState:
+    """The decoder's persistent memory, stored in the meter's atomic record.
+
+    last_count: the highest count accepted (the device counter; starts at 1, as in the
+    reference's device simulator).  used: bit i set means count last_count - i was used, for
+    i in 0..15 -- the only older counts the decision ever asks about.
+    """
+
+    def __init__(self, last_count=1, used=0):
+        if not 0 <= last_count <= _MAX_COUNT:
+            raise ValueError("OpenPAYGO count out of range")
+        self.last_count = last_count
+        self.used = _canonical(last_count, used)
+
+    def is_used(self, count):
+        i = self.last_count - count
+        return 0 <= i < _OLDER and (self.used >> i) & 1 == 1
+
+    def to_bytes(self):
+        return struct.pack("<IH", self.last_count, self.used)
+
+    def from_bytes(self, data):
+        """Loads a record made by to_bytes() into this state (and returns it); a record of the
+        wrong length or out of range raises ValueError and leaves the state as it was."""
+        if len(data) != STATE_SIZE:
+            raise ValueError("OpenPAYGO state must be %d bytes" % STATE_SIZE)
+        last_count, used = struct.unpack("<IH", bytes(data))
+        if last_count > _MAX_COUNT:
+            raise ValueError("OpenPAYGO count out of range")
+        self.last_count = last_count
+        self.used = _canonical(last_count, used)
+        return self
+
+    def __eq__(self, other):
+        return (isinstance(other, OpenPaygoState) and self.last_count == other.last_count
+                and self.used == other.used)
+
+    def __repr__(self):
+        return "OpenPaygoState(%d, 0x%04x)" % (self.last_count, self.used)
+
+    def _mark(self, count, all_used):
+        """Records an accepted count like the reference's used-count list: the counts of
+        [highest - 16, highest] that were used, where highest is the highest count used so far;
+        all of them after anything but a plain Add token."""
+        last = self.last_count
+        used = self.used
+        if count > last:
+            shift = count - last
+            used = (used << shift) & _WINDOW_BITS if shift < _OLDER else 0
+            last = count
+            used = _WINDOW_BITS if all_used else used | 1
+        elif all_used:
+            # the highest used count is the newest marked one, or this one if none is higher
+            top = count
+            for i in range(last - count):
+                if i >= _OLDER:
+                    break
+                if (used >> i) & 1:
+                    top = last - i
+                    break
+            below = last - top      # bits from here up are counts <= top
+            if below < _OLDER:
+                used |= _WINDOW_BITS ^ ((1 << below) - 1)
+        else:
+            used |= 1 << (last - count)
+        self.last_count = last
+        self.used = _canonical(last, used)
+
+
+def _canonical(last_count, used):
+    # bits for counts below 0 are never asked about; clearing them keeps equal states equal
+    used &= _WINDOW_BITS
+    if last_count < _OLDER - 1:
+        used &= (1 << (last_count + 1)) - 1
+    return used
+
+
+def starting_code_from_key(key):
+    """The starting code the standard derives from the key when none is configured."""
+    d = siphash24(key, key)
+    folded = int.from_bytes(d[0:4], "little") ^ int.from_bytes(d[4:8], "little")
+    code = (folded >> 2) & 0x3FFFFFFF
+    if code > _CODE_MAX:
+        code -= _CODE_FOLD
+    return code
+
+
+class OpenPaygoDecoder:
+    """One device's decoder: key (16 bytes), starting code (0 or None: derived from the key,
+    as the reference does), restricted (tokens typed with digits 1-4 only, 15 digits).
+    Keep one instance: it holds the prepared key and the RAM chain positions."""
+
+    def __init__(self, key, starting_code=0, restricted=False):
+        self._ks = key_state(key)
+        if not starting_code:
+            starting_code = starting_code_from_key(key)
+        if not 0 <= starting_code <= _CODE_MAX:
+            raise ValueError("OpenPAYGO starting code must have at most 9 digits")
+        self._start_base = starting_code % 1000
+        self._start_top = starting_code - self._start_base
+        self._restricted = restricted
+        # chain positions: token last-three-digits, count, code; base -1 = empty slot
+        self._cp_base = [-1] * _CHECKPOINTS
+        self._cp_count = [0] * _CHECKPOINTS
+        self._cp_code = [0] * _CHECKPOINTS
+        self._cp_next = 0
+
+    def decode(self, digits, state):
+        """-> (kind, value, count).  Accepted (ADD, SET, DISABLE, SYNC, UNDEFINED): value is
+        the raw 0-999 value, count the token's count, and state is updated.  INVALID or USED:
+        (kind, 0, -1) and state is unchanged.  Never raises on any input string."""
+        token = self._parse(digits)
+        if token < 0:
+            return INVALID, 0, -1
+        base = token % 1000
+        value = (base - self._start_base) % 1000
+        last = state.last_count
+        if value == _SYNC_VALUE:
+            top = last + _MAX_JUMP_SYNC
+            low = last - _MAX_JUMP + 1
+        else:
+            top = last + _MAX_JUMP
+            low = last - _OLDER + 1
+        if low < 0:
+            low = 0
+        if top > _MAX_COUNT:
+            top = _MAX_COUNT
+        # a code matches when its first six digits are the token's
+        match_lo = token - base
+        match_hi = match_lo + 999
+        ks = self._ks
+        slot = self._slot(base)
+        if slot >= 0 and self._cp_count[slot] <= low:
+            n = self._cp_count[slot]
+            code = self._cp_code[slot]
+        else:
+            n = 0
+            code = self._start_top + base
+        first = n
+        found_older = False
+        while n <= top:
+            if n == low:
+                slot = self._remember(slot, base, n, code)
+            if match_lo <= code <= match_hi:
+                if _acceptable(state, n, value):
+                    return _accept(state, n, value)
+                found_older = True
+            code = fold_word(ks, code)
+            if code > _CODE_MAX:
+                code -= _CODE_FOLD
+            n += 1
+        if not found_older and first > 0:
+            # the reference reports USED for a match at any count below, too
+            code = self._start_top + base
+            for _ in range(first):
+                if match_lo <= code <= match_hi:
+                    found_older = True
+                    break
+                code = fold_word(ks, code)
+                if code > _CODE_MAX:
+                    code -= _CODE_FOLD
+        return (USED if found_older else INVALID), 0, -1
+
+    def _parse(self, digits):
+        """-> the token as an int, or -1 if it is not exactly 9 digits (15 digits 1-4 when
+        restricted)."""
+        if not isinstance(digits, str):
+            return -1
+        token = 0
+        if self._restricted:
+            if len(digits) != 15:
+                return -1
+            for ch in digits:
+                d = ord(ch) - 49
+                if d < 0 or d > 3:
+                    return -1
+                token = (token << 2) | d
+            return token
+        if len(digits) != 9:
+            return -1
+        for ch in digits:
+            d = ord(ch) - 48
+            if d < 0 or d > 9:
+                return -1
+            token = token * 10 + d
+        return token
+
+    def _slot(self, base):
+        bases = self._cp_base
+        for i in range(_CHECKPOINTS):
+            if bases[i] == base:
+                return i
+        return -1
+
+    def _remember(self, slot, base, count, code):
+        if slot < 0:
+            slot = self._cp_next
+            self._cp_next = (slot + 1) % _CHECKPOINTS
+            self._cp_base[slot] = base
+        self._cp_count[slot] = count
+        self._cp_code[slot] = code
+        return slot
+
+
+def _acceptable(state, n, value):
+    last = state.last_count
+    if value == _SYNC_VALUE:
+        return n > last - _MAX_JUMP
+    if n > last:
+        return True
+    return n > last - _OLDER and n & 1 == 0 and not state.is_used(n)
+
+
+def _accept(state, n, value):
+    odd = n & 1
+    if value <= _MAX_VALUE:
+        kind = SET if odd else ADD
+    elif value == _DISABLE_VALUE:
+        kind = DISABLE
+    elif value == _SYNC_VALUE:
+        kind = SYNC
+    else:
+        kind = UNDEFINED
+    state._mark(n, odd == 1 or value >= _DISABLE_VALUE)
+    return kind, value, n
+
+
+def decode(digits, key, starting_code, state, restricted=False):
+    """One-off decode (prepares the key each call; a meter keeps an OpenPaygoDecoder)."""
+    return OpenPaygoDecoder(key, starting_code, restricted).decode(digits, state)
