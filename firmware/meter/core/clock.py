@@ -46,6 +46,12 @@ class ClockTrust:
         self._base_s = 0
         self._base_mono = 0
 
+    def loaded(self):
+        """After the record is loaded: a latched fault is already known, so the first reading
+        after a reboot does not log it again."""
+        if self.latched != 0:
+            self.code = self.latched
+
     def check(self, status, osf, minute, second, mono_s):
         """Judges one reading.  status: 0 or an RTC code from the driver; mono_s: monotonic
         seconds since boot.  Returns trusted.  Allocation-free."""

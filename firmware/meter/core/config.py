@@ -24,6 +24,7 @@ DEFAULTS = {
     "emergency_offer_below": 100,  # offered when credit left falls below this
     "debt_recovery_pct": 25,       # share of each top-up that repays outside debt
     "debt_weekly_cap": 1000,       # at most this much recovered per week (Mon-Sun local)
+    "opening_debt": 0,             # outside debt loaded when the meter is provisioned
     "warn_level_1": 500,           # low credit
     "warn_level_2": 200,           # very low credit
     "disconnect_threshold": 0,     # cut only when credit left is below this
@@ -70,6 +71,11 @@ class Config:
         if overrides:
             self.update(overrides)
 
+    def __getattr__(self, name):
+        # only reached for names that are not settings (those are set in __init__); it also
+        # tells type checkers that the settings are attributes
+        raise AttributeError(name)
+
     def update(self, overrides):
         """Applies a dict of settings; raises ValueError naming the first bad one, changing nothing."""
         checked = {}
@@ -111,7 +117,7 @@ def _check_ranges(cfg, new):
         if get(key) < 1:
             raise ValueError("%s: must be at least 1" % key)
     for key in ("price_day", "price_night", "price_single", "standing_charge", "emergency_amount",
-                "debt_weekly_cap", "limiter_watts", "limiter_trip_s", "limiter_reclose_s",
+                "debt_weekly_cap", "opening_debt", "limiter_watts", "limiter_trip_s", "limiter_reclose_s",
                 "notice", "topup_margin", "max_off_days", "drift_s_per_day", "openpaygo_unit",
                 "lockout_cap_s", "token_time_window", "openpaygo_starting_code"):
         if get(key) < 0:

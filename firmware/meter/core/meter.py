@@ -116,6 +116,9 @@ class Meter:
         self.last_commit_mono = 0
         self.started = False
         self.local = LocalDay(cfg)
+        self.desk = None              # the token layer, whose state joins the record
+        self.trusted_prev = False     # trust at the last decision (restored from the record)
+        self.alerts_cleared = False
         # event ring: (code, value) pairs waiting for the app to log them
         self._ev_code = [0] * _EVENTS
         self._ev_value = [0] * _EVENTS
@@ -164,7 +167,6 @@ class Meter:
         if dt < 0:
             dt = 0
         self.mono_s = mono_s
-        was_trusted = clock.trusted
         clock.check(status, osf, minute, second, mono_s)
         if clock.changed:
             self.event(codes.CLOCK_TRUSTED if clock.trusted else clock.code)
@@ -178,8 +180,7 @@ class Meter:
             self.minute += sec // 60
             self.second = sec % 60
         self.local.update(self.minute)
-        if clock.trusted and (not was_trusted or not self.started):
-            self._trust_gained()
+        self._sync_trust()
         self.started = True
         # money
         if pulses > 0:
@@ -193,6 +194,14 @@ class Meter:
         else:
             self.over_limit_s = 0
         return self._decide()
+
+    def _sync_trust(self):
+        """Notices trust coming back, whichever way it came (a reading, a set-time token, a
+        vending token)."""
+        trusted = self.clock.trusted
+        if trusted and not self.trusted_prev:
+            self._trust_gained()
+        self.trusted_prev = trusted
 
     def _trust_gained(self):
         # Standing charges restart from today (untrusted time was charged by the tick
@@ -259,6 +268,7 @@ class Meter:
         return s
 
     def _decide(self):
+        self._sync_trust()
         dec = self.dec
         supply = policy.decide(self._fill(self.sit, self.local, self.minute), self.cfg, dec)
         self.pressed = False
@@ -300,14 +310,17 @@ class Meter:
 
     def blobs(self):
         """The token layer's state, appended to the record (see meter.core.record)."""
-        return b""
+        return self.desk.to_bytes() if self.desk is not None else b""
 
     def check_blobs(self, data):
-        if len(data) != 0:
+        if self.desk is not None:
+            self.desk.check(data)
+        elif len(data) != 0:
             raise ValueError("record tail length %d" % len(data))
 
     def load_blobs(self, data):
-        pass
+        if self.desk is not None:
+            self.desk.load(data)
 
     def lost_record(self):
         """No valid record at boot: keep supply on, show the error, until a credit token."""
@@ -316,6 +329,24 @@ class Meter:
         self.commit = COMMIT_NOW
 
     # --- inputs between steps ----------------------------------------------------------------
+
+    def redecide(self):
+        return self._decide()
+
+    def reconnect(self):
+        """A reconnect token: no cut for lack of credit before today's cut window closes, and
+        an open relay is armed (it closes when # or the button is pressed)."""
+        until = self.local.window_end(self.minute)
+        if until > self.cancel_until:
+            self.cancel_until = until
+        self.commit = COMMIT_NOW
+        return self._decide()
+
+    def clear_alerts(self):
+        """A clear-alerts token: the record-lost hold and stored error displays end."""
+        self.record_lost = False
+        self.alerts_cleared = True
+        self.commit = COMMIT_NOW
 
     def press(self):
         """# (when armed) or the reconnect button; acted upon at the next decide."""

@@ -47,7 +47,8 @@ _FIELDS = (
     ("k", "latched", "B"),
 )
 
-_FMT = "<H" + "".join(f[2] for f in _FIELDS)
+# "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
+_FMT = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
 
 
@@ -62,8 +63,9 @@ def _owner(meter, which):
 def pack(meter):
     """-> bytes: the fixed fields followed by the token layer's blobs (meter.blobs())."""
     values = [VERSION]
-    for which, attr, _ in _FIELDS:
-        values.append(getattr(_owner(meter, which), attr))
+    for which, attr, code in _FIELDS:
+        v = getattr(_owner(meter, which), attr)
+        values.append((1 if v else 0) if code == "?" else v)
     return struct.pack(_FMT, *values) + meter.blobs()
 
 
@@ -77,6 +79,10 @@ def unpack(meter, data):
         raise ValueError("record version %d" % values[0])
     meter.check_blobs(data[FIXED_SIZE:])      # raises before anything is changed
     for i in range(len(_FIELDS)):
-        which, attr, _ = _FIELDS[i]
-        setattr(_owner(meter, which), attr, values[i + 1])
+        which, attr, code = _FIELDS[i]
+        v = values[i + 1]
+        setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
     meter.load_blobs(data[FIXED_SIZE:])
+    meter.clock.loaded()
+    meter.trusted_prev = meter.clock.latched == 0
+    meter.warn_level = meter.credit.warning_level()   # already shown before the reboot

@@ -1,0 +1,399 @@
+"""The application: wires the drivers, the pure core, storage, display and console.
+
+The same App runs on a board (firmware/main.py builds the hardware from boards/<board>.py) and
+in the host simulator (tools/sim.py builds it from simulated parts).  It only talks to the
+hardware through `hw`, an object with these attributes:
+
+  rtc      read_time(fields) -> status (0 or an RTC code); fields = [y, mo, d, h, mi, s];
+           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf()
+  relay    request(closed, now_ms); poll(now_ms); redrive(now_ms); failed (bool)
+  lcd      write_line(row, text)
+  s0       take() -> pulses since the last take
+  leds     set(supply, alert)            (optional: None)
+  buzzer   chirp(now_ms, ms); poll(now_ms) (optional: None)
+  fs       the storage filesystem (meter.storage)
+  ticks_ms() -> int, wrapping like time.ticks_ms
+  storage_ok  False when the filesystem could not be mounted (firmware/_boot.py)
+
+Steps are plain methods, so the simulator and the MicroPython test runner (which has no
+asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
+"""
+import json
+import sys
+
+from micropython import const
+
+from meter.core import calendar, codes, policy, record
+from meter.core.clock import EPOCH_2000_UNIX, from_unix
+from meter.core.config import Config
+from meter.core.meter import COMMIT_NONE, Meter
+from meter.core.keypad import Entry
+from meter.core import keypad as keys
+from meter.display import Display
+from meter.eventlog import EventLog
+from meter.storage import RecordStore
+from meter.tokens import TokenDesk
+
+FIRMWARE_VERSION = "0.1.0"
+# Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
+# (The simulator replays older dates, such as July 2020, with an earlier build date.)
+BUILD_MINUTE = const(14152320)
+_MAX_LINE = const(256)
+
+
+def ticks_diff(a, b):
+    """a - b for wrapping millisecond counters (time.ticks_diff, for CPython too)."""
+    d = (a - b) & 0x3FFFFFFF
+    return d - 0x40000000 if d & 0x20000000 else d
+
+
+class App:
+    def __init__(self, hw, cfg=None, serial=0, meter_key=b"", board="sim", test_mode=False,
+                 build_minute=BUILD_MINUTE):
+        self.hw = hw
+        self.cfg = cfg if cfg is not None else Config()
+        self.serial = serial
+        self.board = board
+        self.test_mode = test_mode or self.cfg.test_mode
+        self.meter = Meter(self.cfg, build_minute)
+        self.entry = Entry()
+        self.desk = TokenDesk(self.meter, self.cfg, meter_key)
+        self.display = Display(self)
+        self.store = RecordStore(hw.fs)
+        self.log = EventLog(hw.fs, "/data/events.bin")
+        self.fields = [0, 0, 0, 0, 0, 0]
+        self.rtc_status = 0
+        self.osf = False
+        self.mono_s = 0
+        self._mono_ms = 0
+        self._last_ticks = hw.ticks_ms()
+        self.storage_code = 0
+        self.last_result = None          # (result word, code, value) of the last token
+        self.commits = 0
+        self.extra_pulses = 0            # console `pulses`: counted at the next step
+        self._relay_failed = False
+        self.booted = False
+
+    # --- time ----------------------------------------------------------------------------
+
+    def _tick(self):
+        """Advances the monotonic seconds counter from the wrapping ms ticks."""
+        now = self.hw.ticks_ms()
+        d = ticks_diff(now, self._last_ticks)
+        self._last_ticks = now
+        if d > 0:
+            ms = self._mono_ms + d
+            self.mono_s += ms // 1000
+            self._mono_ms = ms % 1000
+        return now
+
+    def read_rtc(self):
+        """Reads the RTC into (minute, second) since 2000; status 0 or an RTC code."""
+        rtc = self.hw.rtc
+        f = self.fields
+        try:
+            status = rtc.read_time(f)
+            osf = rtc.osc_stopped() if status == 0 else False
+        except OSError:
+            status = codes.RTC_NO_ANSWER
+            osf = False
+        if status == 0 and not 2000 <= f[0] <= 2099:
+            status = codes.RTC_BAD_DATA
+        self.rtc_status = status
+        self.osf = osf
+        if status != 0:
+            return status, 0, 0
+        day = calendar.days_from_civil(f[0], f[1], f[2]) - 10957
+        return status, (day * 1440 + f[3] * 60 + f[4]), f[5]
+
+    def provision(self, utc):
+        """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
+        trusted from there, and a first record (zero balance) on flash."""
+        minute, second = from_unix(utc)
+        day = minute // 1440
+        y, mo, d = calendar.civil_from_days(day + 10957)
+        mod = minute - day * 1440
+        self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+        self.hw.rtc.clear_osf()
+        self.meter.clock.set_time(minute, self.mono_s)
+        if self.cfg.opening_debt:
+            self.meter.credit.add_debt(self.cfg.opening_debt)
+        self.commit()
+
+    # --- boot ----------------------------------------------------------------------------
+
+    def boot(self):
+        """Loads the record, judges the clock, re-drives the relay to the decided state.
+        A reboot never cuts supply unless the core decides so on a trusted clock."""
+        m = self.meter
+        now_ms = self._tick()
+        status = codes.STORAGE_ERROR
+        payload = None
+        if getattr(self.hw, "storage_ok", True):
+            payload, status = self.store.load()
+        if status == 0 and payload is not None:
+            try:
+                record.unpack(m, payload)
+            except ValueError:
+                status = codes.RECORD_CORRUPT
+        self.log.load()
+        m.event(codes.BOOT, 0)
+        if status != 0:
+            self.storage_code = status
+            m.lost_record()
+            if status == codes.STORAGE_ERROR:
+                m.event(codes.STORAGE_ERROR)
+        # the relay state stored is what the household had; the core re-decides from there
+        self.control_step(now_ms)
+        # the contact's position is unknown after a reset: drive it to the decided state
+        # (a latching relay gets its coil pulse again)
+        relay = self.hw.relay
+        closed = m.relay_closed()
+        if relay.state != closed:
+            relay.request(closed, now_ms)
+        else:
+            relay.redrive(now_ms)
+        self.booted = True
+
+    # --- the 1 Hz control step -----------------------------------------------------------
+
+    def control_step(self, now_ms=None):
+        if now_ms is None:
+            now_ms = self._tick()
+        m = self.meter
+        status, minute, second = self.read_rtc()
+        pulses = self.hw.s0.take() + self.extra_pulses
+        self.extra_pulses = 0
+        was_closed = m.relay_closed()
+        m.step(status, self.osf, minute, second, self.mono_s, pulses)
+        self._after_change(now_ms, was_closed)
+        return m.supply
+
+    def _after_change(self, now_ms, was_closed):
+        """Commits what must be committed, then moves the relay, then logs events: a relay
+        change or an accepted token is on flash before it shows."""
+        m = self.meter
+        if m.alerts_cleared:
+            m.alerts_cleared = False
+            self.storage_code = 0
+        if m.commit != COMMIT_NONE:
+            self.commit()
+        closed = m.relay_closed()
+        if closed != was_closed:
+            self.hw.relay.request(closed, now_ms)
+        relay = self.hw.relay
+        relay.poll(now_ms)
+        if relay.failed != self._relay_failed:
+            self._relay_failed = relay.failed
+            if relay.failed:
+                m.event(codes.RELAY_FAILED, 1 if closed else 0)
+        self._drain_events()
+
+    def commit(self):
+        if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
+            self.meter.committed()          # nothing to write to; supply stays on
+            return False
+        status = self.store.commit(record.pack(self.meter))
+        if status != 0:
+            self.storage_code = codes.STORAGE_ERROR
+            self.meter.event(codes.STORAGE_ERROR)
+            return False
+        self.commits += 1
+        self.meter.committed()
+        return True
+
+    def _drain_events(self):
+        m = self.meter
+        while True:
+            e = m.pop_event()
+            if e is None:
+                return
+            utc = EPOCH_2000_UNIX + m.minute * 60 + m.second
+            self.log.append(utc, m.clock.trusted, self.mono_s, e[0], e[1])
+
+    def pulses(self, n):
+        """The console's `pulses <n>`: n S0 pulses now."""
+        self.extra_pulses += n
+        self.control_step()
+
+    def protect(self, kind, on):
+        now_ms = self._tick()
+        was_closed = self.meter.relay_closed()
+        self.meter.set_protect(kind, on)
+        self._after_change(now_ms, was_closed)
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def key(self, k):
+        """One key press from the keypad (or the console's `key`)."""
+        now_ms = self._tick()
+        action = self.entry.press(k, now_ms)
+        if action == keys.SUBMIT:
+            self.submit(self.entry.digits())
+        elif action == keys.HASH:
+            if self.entry.page == 1 and self.meter.credit.ec_available():
+                was_closed = self.meter.relay_closed()
+                self.meter.accept_emergency()
+                self._after_change(now_ms, was_closed)
+            elif self.meter.supply == policy.ARMED or self.meter.supply == policy.OPEN:
+                self.button(now_ms)
+        self.display.touch(now_ms)
+
+    def button(self, now_ms=None):
+        if now_ms is None:
+            now_ms = self._tick()
+        was_closed = self.meter.relay_closed()
+        self.meter.press()
+        self._after_change(now_ms, was_closed)
+
+    def submit(self, digits):
+        """A token typed on the keypad: -> (result word, code, value)."""
+        now_ms = self._tick()
+        m = self.meter
+        was_closed = m.relay_closed()
+        status, minute, second = self.read_rtc()
+        result = self.desk.enter(digits, status, self.osf, minute, second, self.mono_s)
+        if result[3] is not None:
+            self._set_rtc(result[3])
+        self.last_result = result[:3]
+        self._after_change(now_ms, was_closed)
+        self.display.result(result[1], result[2], now_ms)
+        return result[:3]
+
+    def _set_rtc(self, minute):
+        day = minute // 1440
+        y, mo, d = calendar.civil_from_days(day + 10957)
+        mod = minute - day * 1440
+        try:
+            self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, 0)
+            self.hw.rtc.clear_osf()
+        except OSError:
+            self.meter.event(codes.RTC_NO_ANSWER)
+
+    # --- status for the console and the display ------------------------------------------
+
+    def utc_iso(self):
+        m = self.meter
+        return calendar.iso_utc(EPOCH_2000_UNIX + m.minute * 60 + m.second)
+
+    def local_iso(self):
+        t = calendar.local_time(EPOCH_2000_UNIX + self.meter.minute * 60 + self.meter.second,
+                                self.cfg.tz_std_minutes * 60, self.cfg.tz_eu_dst)
+        return calendar.iso_local(t[0], t[1], t[2], t[3], t[4], t[5])
+
+    def next_cut_minute(self):
+        return self.meter.next_cut(self.meter.minute)
+
+    def status(self):
+        m = self.meter
+        c = m.credit
+        nc = self.next_cut_minute()
+        lines = self.display.lines()
+        return {
+            "ok": True,
+            "relay": "closed" if m.relay_closed() else "open",
+            "supply": policy.SUPPLY_NAMES[m.supply],
+            "balance": c.balance,
+            "emergency": {"available": c.ec_available(), "active": c.ec_active,
+                          "used": c.ec_used()},
+            "debt": c.debt,
+            "clock": {"trusted": m.clock.trusted, "utc": self.utc_iso(),
+                      "local": self.local_iso()},
+            "code": m.reason,
+            "reason": codes.name(m.reason),
+            "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
+            "lcd": [lines[0], lines[1]],
+            "lockout_s": self.desk.lockout_s(m.minute, m.second),
+        }
+
+    def events(self, n):
+        out = []
+        for utc, trusted, mono, code, value in self.log.newest(n):
+            out.append({"utc": calendar.iso_utc(utc), "trusted": bool(trusted), "code": code,
+                        "name": codes.name(code), "value": value})
+        return out
+
+    def info(self):
+        impl = sys.implementation
+        version = ".".join(str(v) for v in impl.version[:3])
+        out = {"ok": True, "board": self.board, "firmware": FIRMWARE_VERSION,
+               "serial": self.serial}
+        if impl.name == "micropython":
+            import gc
+            out["micropython"] = version
+            out["heap_free"] = gc.mem_free()
+        else:
+            out["cpython"] = version
+            out["heap_free"] = None
+        return out
+
+    def board_test_command(self, cmd, args):
+        """Test-mode commands a real board can carry out (bench rigs): `rtc set` writes the
+        DS3231, `reboot` resets the MCU shortly after answering.  Others answer ok: false."""
+        if cmd == "rtc" and len(args) == 2 and args[0] == "set":
+            try:
+                utc = calendar.parse_iso_utc(args[1])
+                minute, second = from_unix(utc)
+            except ValueError:
+                return {"ok": False, "error": "rtc set: want YYYY-MM-DDTHH:MM:SSZ"}
+            day = minute // 1440
+            y, mo, d = calendar.civil_from_days(day + 10957)
+            mod = minute - day * 1440
+            self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+            self.control_step()
+            return self.status()
+        if cmd == "reboot" and not args:
+            import machine
+            import micropython
+            self.commit()
+            micropython.schedule(lambda _: machine.reset(), None)
+            return {"ok": True, "rebooting": True}
+        return None
+
+    # --- the asyncio wiring (boards) -----------------------------------------------------
+
+    async def run(self, keypad=None, wdt=None, console=None):
+        import asyncio
+        self.boot()
+        tasks = [asyncio.create_task(self._control_task(wdt))]
+        if keypad is not None:
+            tasks.append(asyncio.create_task(self._keypad_task(keypad)))
+        tasks.append(asyncio.create_task(self._display_task()))
+        if console is not None:
+            tasks.append(asyncio.create_task(console.serve()))
+        if wdt is not None:
+            tasks.append(asyncio.create_task(self._watchdog_task(wdt)))
+        await asyncio.gather(*tasks)
+
+    async def _control_task(self, wdt):
+        import asyncio
+        while True:
+            now = self.control_step()
+            if wdt is not None:
+                wdt.heartbeat(self.hw.ticks_ms())
+            await asyncio.sleep_ms(1000 - self._mono_ms if self._mono_ms < 1000 else 1000)
+
+    async def _keypad_task(self, keypad):
+        import asyncio
+        while True:
+            now = self.hw.ticks_ms()
+            keypad.scan(now)
+            k = keypad.get_key()
+            while k is not None:
+                self.key(k)
+                k = keypad.get_key()
+            if self.entry.tick(now) == keys.TIMEOUT:
+                self.display.result(codes.ENTRY_TIMEOUT, 0, now)
+            await asyncio.sleep_ms(15)          # >= 50 Hz scan
+
+    async def _display_task(self):
+        import asyncio
+        while True:
+            self.display.refresh(self.hw.ticks_ms())
+            await asyncio.sleep_ms(250)
+
+    async def _watchdog_task(self, wdt):
+        import asyncio
+        while True:
+            wdt.feed(self.hw.ticks_ms())
+            await asyncio.sleep_ms(1000)

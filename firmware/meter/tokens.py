@@ -1,0 +1,221 @@
+"""The token desk: what a token typed on the keypad does to the meter (METER.md §4, §6, §7).
+
+Native 20-digit tokens (meter.core.token) and OpenPAYGO 9-digit tokens (meter.core.openpaygo)
+are checked here against the lockout and the replay memory, then applied to the core.  The
+desk's own state (key revision, base, replay memory, lockout, OpenPAYGO counter, emergency
+setting) is part of the meter's atomic record: `Meter.blobs()` asks the desk for it.
+
+Results are (word, code, value, set_rtc_minute): the console word (accepted, invalid, used,
+old, locked), the code shown on the LCD, a value (minor units credited, days registered, or
+seconds of lockout left), and the minute to write into the RTC for a set-time token (else None).
+"""
+import struct
+
+from meter.core import calendar, codes, policy
+from meter.core import token as native
+from meter.core.clock import from_unix
+from meter.core.lockout import Lockout
+from meter.core import lockout as lockout_mod
+from meter.core.replay import Replay
+from meter.core import replay as replay_mod
+
+_HEAD = "<HBi"
+_HEAD_SIZE = struct.calcsize(_HEAD)
+_RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
+
+
+class TokenDesk:
+    def __init__(self, meter, cfg, meter_key):
+        self.meter = meter
+        self.cfg = cfg
+        self.root_key = meter_key          # revision 0, provisioned
+        self.key_rev = 0
+        self.base = 0
+        self.ec_setting = -1               # emergency amount set by token (-1: configuration)
+        self.replay = Replay()
+        self.lock = Lockout(cfg.lockout_cap_s)
+        self._key = native.prepare(meter_key) if meter_key else None
+        self.opg = None
+        if cfg.openpaygo_key:
+            from meter.core import openpaygo
+            self.opg = openpaygo.OpenPaygoState()
+        meter.desk = self
+
+    # --- persistence (called through Meter.blobs) ----------------------------------------
+
+    def size(self):
+        n = _HEAD_SIZE + replay_mod.SIZE + lockout_mod.SIZE
+        if self.opg is not None:
+            n += len(self.opg.to_bytes())
+        return n
+
+    def to_bytes(self):
+        out = struct.pack(_HEAD, self.key_rev, self.base, self.ec_setting) + \
+            self.replay.to_bytes() + self.lock.to_bytes()
+        if self.opg is not None:
+            out += self.opg.to_bytes()
+        return out
+
+    def check(self, data):
+        if len(data) != self.size():
+            raise ValueError("token state length %d" % len(data))
+
+    def load(self, data):
+        self.key_rev, self.base, self.ec_setting = struct.unpack(_HEAD, data[:_HEAD_SIZE])
+        i = _HEAD_SIZE
+        self.replay.from_bytes(data[i:i + replay_mod.SIZE])
+        i += replay_mod.SIZE
+        self.lock.from_bytes(data[i:i + lockout_mod.SIZE])
+        i += lockout_mod.SIZE
+        if self.opg is not None:
+            self.opg.from_bytes(data[i:])
+        if self.key_rev and self.root_key:
+            self._key = native.prepare(native.ratchet(self.root_key, 0, self.key_rev))
+        if self.ec_setting >= 0:
+            self.cfg.emergency_amount = self.ec_setting
+
+    # --- entry ---------------------------------------------------------------------------
+
+    def lockout_s(self, minute, second):
+        return self.lock.locked_for(minute * 60 + second)
+
+    def enter(self, digits, status, osf, minute, second, mono_s):
+        m = self.meter
+        now_s = minute * 60 + second
+        left = self.lock.locked_for(now_s)
+        if left:
+            return self._done("locked", codes.KEYPAD_LOCKED, left)
+        if len(digits) == native.DIGITS:
+            return self._native(digits, status, osf, minute, second, mono_s, now_s)
+        if len(digits) == 9 and self.opg is not None:
+            return self._openpaygo(digits, status, osf, minute, second, mono_s, now_s)
+        # a wrong length is a typo, not a guess at a MAC: shown, not counted
+        return self._done("invalid", codes.TOKEN_LENGTH, 0)
+
+    def _invalid(self, now_s):
+        self.lock.invalid(now_s)
+        self.meter.event(codes.TOKEN_INVALID)
+        self.meter.commit = 2              # the lockout must survive a power cut
+        left = self.lock.locked_for(now_s)
+        return self._done("invalid", codes.TOKEN_INVALID, left)
+
+    def _done(self, word, code, value, rtc=None):
+        return word, code, value, rtc
+
+    def _native(self, digits, status, osf, minute, second, mono_s, now_s):
+        m = self.meter
+        if self._key is None:
+            return self._invalid(now_s)
+        kind, value, token_id = native.decode(self._key, digits)
+        if kind == native.INVALID:
+            return self._invalid(now_s)
+        seen = self.replay.check(token_id)
+        if seen:
+            m.event(seen, token_id)
+            return self._done(_RESULT_WORDS[seen], seen, 0)
+        issue = native.issue_minute(token_id, self.base)
+        self.lock.valid(now_s)
+        rtc = None
+        if kind == native.SET_TIME:
+            if m.clock.set_time(issue, mono_s) != 0:
+                m.event(codes.TOKEN_TIME_BAD, token_id)
+                m.commit = 2
+                return self._done("old", codes.TOKEN_TIME_BAD, 0)
+            rtc = issue
+            code = codes.TIME_SET
+            shown = 0
+            m.minute = issue
+            m.second = 0
+            m.local.update(issue)
+        else:
+            m.clock.token_seen(issue, status, osf, minute, second, mono_s)
+            code, shown = self._apply(kind, value, token_id, issue)
+            if code < 0:
+                # a well-formed token this meter cannot take (a key change backwards): not a
+                # guess at a MAC, so it does not count towards the lockout
+                m.event(codes.TOKEN_REFUSED, kind)
+                m.commit = 2
+                return self._done("invalid", codes.TOKEN_REFUSED, 0)
+        if kind != native.KEY_CHANGE:
+            # (a key change cleared the memory: its own id belongs to the old base)
+            self.replay.remember(token_id)
+        m.event(code, shown)
+        m.commit = 2
+        m.redecide()
+        return self._done("accepted", code, shown, rtc)
+
+    def _apply(self, kind, value, token_id, issue):
+        m = self.meter
+        if kind == native.CREDIT:
+            m.record_lost = False
+            m.topup(value)
+            return codes.TOKEN_ACCEPTED, value
+        if kind == native.RECONNECT:
+            m.reconnect()
+            return codes.TOKEN_RECONNECT, 0
+        if kind == native.NOCUT:
+            start_day = native.nocut_start_day(token_id, self.base, value)
+            days = native.nocut_split(value)[1]
+            m.register_nocut(_local_midnight(start_day, self.cfg),
+                             _local_midnight(start_day + days, self.cfg))
+            return codes.TOKEN_NOCUT, days
+        if kind == native.CANCEL_CUT:
+            m.cancel_cut()
+            return codes.CUT_CANCELLED, 0
+        if kind == native.EMERGENCY:
+            self.ec_setting = value
+            self.cfg.emergency_amount = value
+            return codes.TOKEN_EMERGENCY, value
+        if kind == native.CLEAR:
+            m.clear_alerts()
+            return codes.TOKEN_CLEAR, 0
+        if kind == native.KEY_CHANGE:
+            if not self.root_key:
+                return -1, 0
+            current = native.ratchet(self.root_key, 0, self.key_rev)
+            changed = native.key_change(current, self.key_rev, self.base, value, token_id)
+            if changed is None:
+                return -1, 0
+            new_key, self.key_rev, self.base = changed
+            self._key = native.prepare(new_key)
+            self.replay.clear()
+            return codes.KEY_CHANGED, self.key_rev
+        return -1, 0
+
+    def _openpaygo(self, digits, status, osf, minute, second, mono_s, now_s):
+        from meter.core import openpaygo
+        m = self.meter
+        key = bytes.fromhex(self.cfg.openpaygo_key)
+        kind, value, count = openpaygo.decode(digits, key, self.cfg.openpaygo_starting_code,
+                                              self.opg)
+        if kind == openpaygo.INVALID:
+            return self._invalid(now_s)
+        if kind == openpaygo.USED:
+            m.event(codes.TOKEN_USED, count)
+            return self._done("used", codes.TOKEN_USED, 0)
+        self.lock.valid(now_s)
+        unit = self.cfg.openpaygo_unit
+        shown = 0
+        if kind == openpaygo.ADD:
+            m.free = False
+            m.record_lost = False
+            m.topup(value * unit)
+            shown = value * unit
+        elif kind == openpaygo.SET:
+            m.free = False
+            m.record_lost = False
+            m.credit.set_balance(value * unit)
+            shown = value * unit
+        elif kind == openpaygo.DISABLE:
+            m.free = True
+        m.event(codes.TOKEN_ACCEPTED, shown)
+        m.commit = 2
+        m.redecide()
+        return self._done("accepted", codes.TOKEN_ACCEPTED, shown)
+
+
+def _local_midnight(day2000, cfg):
+    """UTC minute of local midnight starting day `day2000` (days since 2000-01-01)."""
+    y, mo, d = calendar.civil_from_days(day2000 + 10957)
+    return from_unix(calendar.utc_from_local(y, mo, d, 0, 0, 0, 0, cfg.tz_std_minutes * 60,
+                                             cfg.tz_eu_dst))[0]

@@ -1,0 +1,139 @@
+"""The app on fake hardware: boot, relay re-drive, storage faults, power cuts, watchdog
+(METER.md §9, §11)."""
+from apprig import FakeBoard, make_app, provisioned, reboot, run, KEY
+from fakefs import PowerCut
+from meter.core import codes, policy
+from meter.core import token as T
+
+
+def cut_household(board, app):
+    """Credit gone, warned a day ago: in the Monday 10:00 window the relay opens."""
+    m = app.meter
+    m.credit.balance = -500
+    m.warn_since = m.minute - 2000
+    app.commit()
+    run(board, app, 2)
+    assert m.supply == policy.OPEN
+    run(board, app, 1)
+
+
+def pulses_after(pin, t):
+    return [h for h in pin.history if h[0] >= t and h[1] == 1]
+
+
+def test_boot_re_drives_the_latching_relay_to_the_stored_cut():
+    board, app = provisioned()
+    cut_household(board, app)
+    t = board.clock.ms
+    app = reboot(board)
+    run(board, app, 1)
+    assert app.meter.supply == policy.OPEN
+    assert len(pulses_after(board.reset_pin, t)) == 1      # the open coil, again
+    assert pulses_after(board.set_pin, t) == []            # never the close coil
+
+
+def test_reboot_on_an_untrusted_clock_keeps_supply_on():
+    board, app = provisioned()
+    cut_household(board, app)
+    board.chip.fault("osf")
+    t = board.clock.ms
+    app = reboot(board)
+    run(board, app, 1)
+    assert app.meter.relay_closed() and app.meter.supply == policy.CLOSED or \
+        app.meter.supply == policy.ARMED
+    assert not app.meter.clock.trusted and app.meter.clock.code == codes.OSC_STOPPED
+
+
+def test_reboot_on_a_good_clock_never_cuts_a_supplied_household():
+    board, app = provisioned()
+    app.meter.credit.balance = 5000
+    app.commit()
+    t = board.clock.ms
+    app = reboot(board)
+    run(board, app, 5)
+    assert app.meter.supply == policy.CLOSED
+    assert pulses_after(board.reset_pin, t) == []
+
+
+def test_corrupt_record_gives_a_safe_default_with_supply_on():
+    board, app = provisioned()
+    cut_household(board, app)
+    board.fs.flip("/data/rec_a.bin", 20)
+    board.fs.flip("/data/rec_b.bin", 20)
+    app = reboot(board)
+    run(board, app, 3)
+    m = app.meter
+    assert app.storage_code == codes.RECORD_CORRUPT and m.record_lost
+    assert m.relay_closed() or m.supply == policy.ARMED
+    assert m.reason != codes.NO_CREDIT
+    assert "MEMORY RESET" in app.display.lines()[1]
+
+
+def test_mount_failure_keeps_supply_on_and_reports():
+    board, app = provisioned()
+    board.fs.mount_fails = True
+    board.fs.reboot()
+    board.power_on()
+    board.storage_ok = False
+    app = make_app(board)
+    app.boot()
+    run(board, app, 3)
+    assert app.storage_code == codes.STORAGE_ERROR
+    assert app.meter.relay_closed()
+
+
+def test_power_cut_at_every_write_of_a_top_up_commit():
+    for n in (1, 2, 3):
+        board, app = provisioned()
+        minute = app.meter.minute
+        digits = T.encode(KEY, T.CREDIT, 2000, T.token_id_at(minute, 0))
+        board.fs.cut_after(n)
+        try:
+            app.submit(digits)
+            raise AssertionError("the cut did not strike")
+        except PowerCut:
+            pass
+        app = reboot(board)
+        bal = app.meter.credit.balance
+        assert bal in (0, 2000), (n, bal)
+        result = app.submit(digits)
+        if bal == 0:
+            assert result[0] == "accepted"
+        else:
+            assert result[0] == "used"
+        assert app.meter.credit.balance == 2000
+
+
+def test_consumption_lost_is_at_most_one_checkpoint():
+    board, app = provisioned()
+    app.meter.credit.balance = 100000
+    app.commit()
+    run(board, app, 1900, pulses_per_s=1)       # 1 Wh a second, 31+ minutes
+    assert app.commits >= 2
+    energy = app.meter.credit.energy_wh
+    run(board, app, 100, pulses_per_s=1)
+    app = reboot(board)
+    lost = energy + 100 - app.meter.credit.energy_wh
+    assert 0 <= lost <= 1800                       # never more than 30 min of pulses
+    assert app.meter.credit.balance >= 100000 - (energy + 100) * 33 // 100
+
+
+def test_hung_control_step_stops_the_watchdog_and_state_survives():
+    board, app = provisioned()
+    wdt = board.wdt
+    for _ in range(10):
+        board.clock.advance(1000)
+        app.control_step()
+        wdt.heartbeat(board.clock.ticks_ms())
+        assert wdt.feed(board.clock.ticks_ms())
+    balance = app.meter.credit.balance
+    app.commit()
+    fed = 0
+    for _ in range(12):                            # the control step hangs: no heartbeat
+        board.clock.advance(1000)
+        if wdt.feed(board.clock.ticks_ms()):
+            fed += 1
+    assert fed <= 3
+    assert board.wdt_factory.made[0].fired()
+    app = reboot(board)                            # the watchdog reset
+    assert app.meter.credit.balance == balance
