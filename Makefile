@@ -29,7 +29,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 test: setup
-	$(MAKE) --no-print-directory pytest mptest mpycheck pyright
+	$(MAKE) --no-print-directory pytest mptest mpycheck pyright scenarios
 
 pytest:
 	$(VPY) -m pytest -q host_tests
@@ -52,3 +52,16 @@ sim: setup
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+firmware: setup
+	$(VPY) tools/build_firmware.py $(BOARD)
+
+deploy: firmware
+	@test "$(PORT)" != "auto" || (echo "make deploy BOARD=... PORT=/dev/ttyACM0"; exit 2)
+	$(VPY) tools/deploy.py $(BOARD) $(PORT)
+
+repl: setup
+	$(VENV)/bin/mpremote connect $(PORT) repl
+
+scenarios: setup
+	$(VPY) tools/bench.py --sim

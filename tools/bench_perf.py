@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 import timeit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -37,11 +38,69 @@ def cpython_decision_time():
     print("policy decision time (CPython %s): %.2f us/decision" % (sys.version.split()[0], t / n * 1e6))
 
 
+def simulated_year():
+    """A household for a year in serve mode: load varying over the day (300-2500 W), a
+    20.00 top-up every week.  Prints the wall time, control steps and record writes a day."""
+    import sim
+    import vend
+    from meter.core import calendar
+    start = calendar.parse_iso_utc("2026-01-05T00:00:00Z")
+    s = sim.Simulator(start, {}, None)
+    try:
+        profile = (300, 300, 300, 300, 300, 300, 800, 1500, 600, 400, 400, 600,
+                   900, 500, 400, 400, 700, 1800, 2500, 1600, 1200, 900, 600, 400)
+        t0 = time.perf_counter()
+        steps = 0
+        writes0 = s.app.store.writes
+        for day in range(365):
+            for hour in range(24):
+                if day % 7 == 0 and hour == 8:
+                    at = calendar.iso_utc(start + day * 86400 + hour * 3600)
+                    s.handle("token " + vend.vend_native(["credit", "20.00", "--at", at]))
+                s.load_w = profile[hour]
+                steps += s.advance(3600)
+        wall = time.perf_counter() - t0
+        writes = s.app.store.writes - writes0
+        m = s.app.meter
+        print("simulated year (serve mode, event-driven): %.2f s wall, %d control steps"
+              % (wall, steps))
+        print("record writes per simulated day of normal use: %.1f (%d in 365 days)"
+              % (writes / 365, writes))
+        print("  year's energy %d kWh, balance at the end %d minor units, relay %s"
+              % (m.credit.energy_wh // 1000, m.credit.balance,
+                 "closed" if m.relay_closed() else "open"))
+    finally:
+        s.close()
+
+
+def console_round_trip():
+    """Round trip of `status` through `tools/sim.py --serve` over pipes."""
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "sim.py"), "--serve"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        proc.stdin.write("status\n")
+        proc.stdin.flush()
+        proc.stdout.readline()
+        n = 300
+        t0 = time.perf_counter()
+        for _ in range(n):
+            proc.stdin.write("status\n")
+            proc.stdin.flush()
+            proc.stdout.readline()
+        per = (time.perf_counter() - t0) / n
+        print("console round trip (status, simulator over pipes): %.2f ms" % (per * 1000))
+    finally:
+        proc.stdin.close()
+        proc.wait()
+
+
 def main():
     print("== MicroPython (WebAssembly port) ==")
     micropython_figures()
     print("== CPython ==")
     cpython_decision_time()
+    simulated_year()
+    console_round_trip()
 
 
 if __name__ == "__main__":

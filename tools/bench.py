@@ -1,0 +1,253 @@
+"""Bench runner: plays scenario files against a meter over the console protocol.
+
+  python tools/bench.py --sim [SCENARIO ...]            starts the simulator for each scenario
+  python tools/bench.py --port /dev/ttyACM0 [SCENARIO ...]   a board in test mode (pyserial)
+
+With no scenario named, every tools/scenarios/*.txt runs.  Prints a table (scenario, steps,
+result, time) and exits 1 if any scenario fails.
+
+Scenario format (docs/bench.md has the full description):
+
+  # a comment; blank lines are ignored
+  start 2020-07-02T10:00:00Z        virtual start (simulator; on a board: rtc set + settime token)
+  config {"notice": 60}             configuration as JSON (simulator only)
+  status                            any other line is a console request, sent as it is
+  expect relay=closed supply=on     checks on the last response: field=value, dotted paths
+                                    (clock.trusted=true), ops = != > < >= <=, null/true/false
+  vend credit 20.00 as T1           vends a native token at the meter's present (dev key and
+                                    serial) and keeps it as $T1 without sending it
+  token $T1                         $NAME is replaced by a kept token
+"""
+import argparse
+import glob
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tools", "cpython_shim"))
+sys.path.insert(0, os.path.join(ROOT, "firmware"))
+
+import vend  # noqa: E402
+from meter.core.calendar import iso_utc as iso, parse_iso_utc as parse_utc  # noqa: E402
+
+SCENARIO_DIR = os.path.join(ROOT, "tools", "scenarios")
+_OPS = ("!=", ">=", "<=", "=", ">", "<")
+
+
+class ScenarioError(Exception):
+    pass
+
+
+class SimTarget:
+    def __init__(self, start, config):
+        self._dir = tempfile.mkdtemp(prefix="bench-")
+        cmd = [sys.executable, os.path.join(ROOT, "tools", "sim.py"), "--serve",
+               "--state", os.path.join(self._dir, "state")]
+        if start:
+            cmd += ["--start", start]
+        if config:
+            path = os.path.join(self._dir, "config.json")
+            with open(path, "w") as f:
+                f.write(config)
+            cmd += ["--config", path]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline()
+        if not reply:
+            raise ScenarioError("simulator exited: %s" % self.proc.stderr.read()[-500:])
+        return reply
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+        import shutil
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class SerialTarget:
+    def __init__(self, port, start, config):
+        import serial
+        self.ser = serial.Serial(port, 115200, timeout=10)
+        self.ser.reset_input_buffer()
+        if config:
+            raise ScenarioError("config lines need the simulator")
+        if start:
+            self.send("rtc set %s" % start)
+            digits = vend.vend_native(["settime", "--at", start])
+            self.send("token %s" % digits)
+
+    def send(self, line):
+        self.ser.write((line + "\n").encode())
+        while True:
+            raw = self.ser.readline()
+            if not raw:
+                raise ScenarioError("no answer from the board")
+            text = raw.decode(errors="replace").strip()
+            if text.startswith("{"):
+                return text
+
+    def close(self):
+        self.ser.close()
+
+
+def lookup(obj, path):
+    for part in path.split("."):
+        if isinstance(obj, list) and part.isdigit():
+            idx = int(part)
+            obj = obj[idx] if idx < len(obj) else None
+        elif isinstance(obj, dict):
+            obj = obj.get(part)
+        else:
+            return None
+    return obj
+
+
+def parse_value(text):
+    if text in ("null", "true", "false"):
+        return json.loads(text)
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def check(response, expectation):
+    for op in _OPS:
+        if op in expectation:
+            path, want = expectation.split(op, 1)
+            break
+    else:
+        raise ScenarioError("bad expectation: %s" % expectation)
+    got = lookup(response, path.strip())
+    want = parse_value(want.strip())
+    if op in ("=", "!="):
+        ok = (got == want) if op == "=" else (got != want)
+        if not ok and isinstance(got, str) and isinstance(want, int):
+            ok = (got == str(want)) if op == "=" else (got != str(want))
+    else:
+        if not isinstance(got, int) or not isinstance(want, int):
+            raise ScenarioError("%s: %r is not a number" % (path, got))
+        ok = {">": got > want, "<": got < want, ">=": got >= want, "<=": got <= want}[op]
+    if not ok:
+        raise ScenarioError("expected %s, got %s=%s" % (expectation, path.strip(),
+                                                        json.dumps(got)))
+
+
+def load(path):
+    with open(path) as f:
+        lines = [ln.rstrip("\n") for ln in f]
+    start = None
+    config = None
+    steps = []
+    for n, line in enumerate(lines, 1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith("start "):
+            start = s[6:].strip()
+        elif s.startswith("config "):
+            config = s[7:].strip()
+            json.loads(config)
+        else:
+            steps.append((n, s))
+    return start, config, steps
+
+
+def run_scenario(path, make_target):
+    start, config, steps = load(path)
+    target = make_target(start, config)
+    kept = {}
+    last_vend = [0]
+    last = None
+    done = 0
+    try:
+        for n, line in steps:
+            try:
+                for name, digits in kept.items():
+                    line = line.replace("$" + name, digits)
+                if line.startswith("expect "):
+                    if last is None:
+                        raise ScenarioError("expect before any request")
+                    for item in shlex.split(line[7:]):
+                        check(last, item)
+                elif line.startswith("vend "):
+                    words = shlex.split(line[5:])
+                    name = None
+                    if len(words) >= 2 and words[-2] == "as":
+                        name = words[-1]
+                        words = words[:-2]
+                    if "--at" not in words:
+                        # the meter's present; a token id is the issue minute, so tokens
+                        # vended within one minute take the next minutes (a meter accepts
+                        # tokens up to 2 minutes ahead of its clock)
+                        status = json.loads(target.send("status"))
+                        at = parse_utc(status["clock"]["utc"])
+                        at = max(at, last_vend[0] + 60)
+                        last_vend[0] = at
+                        words += ["--at", iso(at)]
+                    digits = vend.vend_native(words)
+                    if name:
+                        kept[name] = digits
+                    else:
+                        last = json.loads(target.send("token %s" % digits))
+                else:
+                    last = json.loads(target.send(line))
+                done += 1
+            except ScenarioError as e:
+                raise ScenarioError("line %d: %s: %s" % (n, line, e))
+    finally:
+        target.close()
+    return done
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Run bench scenarios over the console protocol")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--sim", action="store_true", help="start the simulator for each scenario")
+    g.add_argument("--port", help="serial port of a board in test mode")
+    p.add_argument("scenarios", nargs="*", help="scenario files (default: tools/scenarios/*.txt)")
+    a = p.parse_args(argv)
+    files = a.scenarios or sorted(glob.glob(os.path.join(SCENARIO_DIR, "*.txt")))
+    if not files:
+        p.error("no scenario files")
+    if a.sim:
+        def make(start, config):
+            return SimTarget(start, config)
+    else:
+        def make(start, config):
+            return SerialTarget(a.port, start, config)
+    rows = []
+    failed = 0
+    for path in files:
+        t0 = time.monotonic()
+        try:
+            steps = run_scenario(path, make)
+            result = "pass"
+        except (ScenarioError, OSError, ValueError, KeyError, SystemExit) as e:
+            steps = 0
+            result = "FAIL: %s" % e
+            failed += 1
+        rows.append((os.path.basename(path), steps, result, time.monotonic() - t0))
+    width = max(len(r[0]) for r in rows)
+    print("%-*s  %5s  %-6s  %s" % (width, "scenario", "steps", "time", "result"))
+    for name, steps, result, secs in rows:
+        print("%-*s  %5d  %5.2fs  %s" % (width, name, steps, secs, result))
+    print("%d passed, %d failed" % (len(rows) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

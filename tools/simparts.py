@@ -1,0 +1,268 @@
+"""Simulated parts for the host simulator (tools/sim.py), speaking the hardware contract of
+firmware/meter/app.py.  Time is virtual: nothing here reads the host clock."""
+import os
+
+import fakehw
+from fakefs import PowerCut
+from meter.core import calendar, codes
+from meter.drivers.ds3231 import DS3231
+from meter.drivers.lcd import Pcf8574Lcd
+
+RTC_FAULTS = ("osf", "nobus", "reset2000", "reset2021", "stop", "none")
+
+
+class VirtualClock:
+    def __init__(self):
+        self.ms = 0
+
+    def advance_ms(self, ms):
+        self.ms += ms
+
+    def ticks_ms(self):
+        return self.ms & 0x3FFFFFFF
+
+
+class SimRTC:
+    """The real DS3231 driver over a simulated chip (tools/fakehw.FakeDS3231) that runs on the
+    virtual clock, with the faults of `rtc fault`."""
+
+    def __init__(self, clock, start_utc):
+        self.chip = fakehw.FakeDS3231(when=_fields(start_utc), clock=clock, osf=False)
+        self.i2c = fakehw.FakeI2C(self.chip)
+        self.driver = DS3231(self.i2c)
+
+    def utc(self):
+        t = self.chip.datetime()
+        if t is None:
+            return None
+        return calendar.days_from_civil(t[0], t[1], t[2]) * 86400 + t[3] * 3600 + t[4] * 60 + t[5]
+
+    def set_utc(self, utc):
+        """`rtc set`: writes the chip as a wrong clock would (years up to 2199 fit its
+        century bit; the driver refuses those)."""
+        self.chip.set_datetime(*_fields(utc))
+
+    def fault(self, kind):
+        chip = self.chip
+        if kind == "none":
+            chip.fault("none")
+            chip.write_reg(0x0F, chip.regs[0x0F] & 0x7F)
+        elif kind in ("osf", "nobus", "stop"):
+            chip.fault(kind)
+        elif kind == "reset2000":
+            chip.set_datetime(2000, 1, 1, 0, 0, 0)
+            chip.fault("osf")
+        elif kind == "reset2021":
+            chip.set_datetime(2021, 1, 1, 0, 0, 0)
+            chip.fault("osf")
+
+    # the app's contract: the driver itself
+    def read_time(self, fields):
+        return self.driver.read_time(fields)
+
+    def osc_stopped(self):
+        return self.driver.osc_stopped()
+
+    def set_time(self, y, mo, d, h, mi, s):
+        self.driver.set_time(y, mo, d, h, mi, s)
+
+    def clear_osf(self):
+        self.driver.clear_osf()
+
+
+def _fields(utc):
+    day, sec = divmod(utc, 86400)
+    y, mo, d = _civil(day)
+    return y, mo, d, sec // 3600, sec // 60 % 60, sec % 60
+
+
+def _civil(day):
+    """Like calendar.civil_from_days, for the years 2100-2199 a wrong clock may show too."""
+    z = day + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (1 if m <= 2 else 0), m, d
+
+
+class SimRelay:
+    """Switches at once; `failed` stays False (a stuck relay is a bench-rig matter)."""
+
+    def __init__(self):
+        self.state = True
+        self.failed = False
+        self.switches = 0
+
+    def request(self, closed, now_ms):
+        if closed != self.state:
+            self.switches += 1
+        self.state = closed
+
+    def poll(self, now_ms):
+        pass
+
+    def redrive(self, now_ms):
+        pass
+
+
+class SimLCD:
+    """The real PCF8574/HD44780 driver over a simulated backpack that decodes the 4-bit
+    protocol into a screen (tools/fakehw.FakePCF8574): what the view shows is what the driver
+    really sent."""
+
+    def __init__(self):
+        self.chip = fakehw.FakePCF8574()
+        self.driver = Pcf8574Lcd(fakehw.FakeI2C(self.chip), sleep_ms=lambda ms: None)
+
+    def write_line(self, row, text):
+        return self.driver.write_line(row, text)
+
+    @property
+    def lines(self):
+        return self.chip.lines()
+
+
+class SimS0:
+    """Pulses from a constant load, fractions of a pulse carried between advances."""
+
+    def __init__(self):
+        self.pending = 0
+        self._acc = 0          # watt-seconds times pulses per kWh, not yet a whole pulse
+
+    def add_energy(self, watts, seconds, imp_per_kwh):
+        self._acc += watts * seconds * imp_per_kwh
+        n = self._acc // 3600000
+        self._acc -= n * 3600000
+        self.pending += n
+
+    def take(self):
+        n = self.pending
+        self.pending = 0
+        return n
+
+
+class SimLeds:
+    def __init__(self):
+        self.supply = False
+        self.alert = False
+
+    def set(self, supply, alert):
+        self.supply = supply
+        self.alert = alert
+
+
+class SimHardware:
+    def __init__(self, clock, rtc, fs):
+        self.clock = clock
+        self.rtc = rtc
+        self.relay = SimRelay()
+        self.lcd = SimLCD()
+        self.s0 = SimS0()
+        self.leds = SimLeds()
+        self.buzzer = None
+        self.fs = fs
+        self.storage_ok = True
+
+    def ticks_ms(self):
+        return self.clock.ticks_ms()
+
+
+class _CutFile:
+    def __init__(self, fs, f):
+        self._fs = fs
+        self._f = f
+
+    def write(self, data):
+        if self._fs._write_hook():
+            self._f.write(bytes(data)[:len(data) // 2])   # the write is torn half way
+            self._f.flush()
+            raise PowerCut("power cut during a write")
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._f.close()
+
+
+class CuttableFS:
+    """Wraps a filesystem so that `powerfail <n>` can tear the n-th next low-level write (and
+    fail everything after it) until the reboot."""
+
+    def __init__(self, fs):
+        self._fs = fs
+        self._countdown = 0
+        self.tripped = False
+        self.writes = 0
+
+    def cut_after(self, n):
+        self._countdown = n
+
+    def reboot(self):
+        self._countdown = 0
+        self.tripped = False
+
+    def _write_hook(self):
+        if self.tripped:
+            raise PowerCut("no power")
+        self.writes += 1
+        if self._countdown:
+            self._countdown -= 1
+            if self._countdown == 0:
+                self.tripped = True
+                return True
+        return False
+
+    def open(self, path, mode="rb"):
+        if self.tripped:
+            raise PowerCut("no power")
+        f = self._fs.open(path, mode)
+        if "w" in mode or "a" in mode or "+" in mode:
+            return _CutFile(self, f)
+        return f
+
+    def rename(self, a, b):
+        if self._write_hook():
+            raise PowerCut("power cut before a rename")
+        return self._fs.rename(a, b)
+
+    def remove(self, path):
+        if self._write_hook():
+            raise PowerCut("power cut before a remove")
+        return self._fs.remove(path)
+
+    def __getattr__(self, name):
+        return getattr(self._fs, name)
+
+
+class DirFS:
+    """The host's stand-in for the board's flash: "/data/x" is <root>/data/x (simulator)."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def _p(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def open(self, path, mode="rb"):
+        return open(self._p(path), mode)
+
+    def stat(self, path):
+        return os.stat(self._p(path))
+
+    def mkdir(self, path):
+        os.makedirs(self._p(path), exist_ok=True)
+
+    def rename(self, a, b):
+        os.replace(self._p(a), self._p(b))
+
+    def remove(self, path):
+        os.remove(self._p(path))
