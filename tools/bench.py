@@ -16,6 +16,7 @@ Scenario format (docs/bench.md has the full description):
                                     (clock.trusted=true), ops = != > < >= <=, null/true/false
   vend credit 20.00 as T1           vends a native token at the meter's present (dev key and
                                     serial) and keeps it as $T1 without sending it
+  vend openpaygo --key HEX --count 1 --value 5    an OpenPAYGO token (without "as": sent)
   token $T1                         $NAME is replaced by a kept token
 """
 import argparse
@@ -189,6 +190,14 @@ def run_scenario(path, make_target):
                     if len(words) >= 2 and words[-2] == "as":
                         name = words[-1]
                         words = words[:-2]
+                    if words and words[0] == "openpaygo":
+                        digits = vend.vend_openpaygo(words[1:])
+                        if name:
+                            kept[name] = digits
+                        else:
+                            last = json.loads(target.send("token %s" % digits))
+                        done += 1
+                        continue
                     if "--at" not in words:
                         # the meter's present; a token id is the issue minute, so tokens
                         # vended within one minute take the next minutes (a meter accepts

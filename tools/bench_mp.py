@@ -45,5 +45,52 @@ def bench_control_step():
     print("control step time (MicroPython wasm): %.1f us/step" % us)
 
 
+def bench_app():
+    import apprig
+    import fakehw
+    from meter.drivers.keypad import Keypad4x4
+    gc.collect()
+    base = gc.mem_alloc()
+    board, app = apprig.provisioned()
+    gc.collect()
+    total = gc.mem_alloc()
+    print("heap in use after the app booted on fake drivers: %d bytes total, %d bytes the app's "
+          "own objects" % (total, total - base))
+
+    def control():
+        board.clock.advance(1000)
+        app.control_step()
+
+    def chip_only():
+        board.clock.advance(1000)
+        board.chip._sync()
+
+    for _ in range(30):
+        control()
+    whole = allocated_per_call(control, 300)
+    chip = allocated_per_call(chip_only, 300)
+    print("app control step heap (RTC driver, S0, core, relay, events): %d bytes/step "
+          "(%d measured, of which %d in the fake DS3231 chip model)" % (whole - chip, whole, chip))
+    clock = fakehw.FakeClock()
+    matrix = fakehw.FakeKeypadMatrix()
+    keypad = Keypad4x4(matrix.rows, matrix.cols)
+
+    def scan():
+        clock.advance(15)
+        keypad.scan(clock.ticks_ms())
+
+    print("keypad scan heap: %d bytes/scan" % allocated_per_call(scan, 500))
+    t0 = time.ticks_us()
+    from meter.core import token as T
+    digits = T.encode(apprig.KEY, T.CREDIT, 2000, 5000000)
+    key = T.prepare(apprig.KEY)
+    n = 200
+    for _ in range(n):
+        T.decode(key, digits)
+    print("native token check (MicroPython wasm): %.3f ms/token"
+          % (time.ticks_diff(time.ticks_us(), t0) / 1000 / n))
+
+
 def main():
     bench_control_step()
+    bench_app()

@@ -154,6 +154,9 @@ class SimLeds:
         self.supply = supply
         self.alert = alert
 
+    def poll(self, now_ms):
+        pass
+
 
 class SimHardware:
     def __init__(self, clock, rtc, fs):

@@ -280,6 +280,17 @@ def openpaygo(p, args):
     return 0
 
 
+def vend_openpaygo(argv):
+    """-> the 9 digits of an OpenPAYGO token, for programs (tools/bench.py); argv as after
+    `vend.py openpaygo` on the command line."""
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        main(["openpaygo"] + list(argv))
+    return out.getvalue().strip()
+
+
 def vend_native(argv):
     """-> the digits of a native token, for programs (tools/bench.py): argv as on the command
     line, e.g. ["credit", "20.00", "--at", "2026-11-28T12:00:00Z"]; bad arguments raise

@@ -63,6 +63,8 @@ class App:
         self.log = EventLog(hw.fs, "/data/events.bin")
         self.fields = [0, 0, 0, 0, 0, 0]
         self.rtc_status = 0
+        self.rtc_minute = 0
+        self.rtc_second = 0
         self.osf = False
         self.mono_s = 0
         self._mono_ms = 0
@@ -72,6 +74,7 @@ class App:
         self.commits = 0
         self.extra_pulses = 0            # console `pulses`: counted at the next step
         self._relay_failed = False
+        self._chirped = 0                # warning level the buzzer last announced
         self.booted = False
 
     # --- time ----------------------------------------------------------------------------
@@ -88,7 +91,8 @@ class App:
         return now
 
     def read_rtc(self):
-        """Reads the RTC into (minute, second) since 2000; status 0 or an RTC code."""
+        """Reads the RTC into rtc_minute/rtc_second (since 2000); -> status 0 or an RTC code.
+        Allocation-free: it runs every second."""
         rtc = self.hw.rtc
         f = self.fields
         try:
@@ -101,10 +105,11 @@ class App:
             status = codes.RTC_BAD_DATA
         self.rtc_status = status
         self.osf = osf
-        if status != 0:
-            return status, 0, 0
-        day = calendar.days_from_civil(f[0], f[1], f[2]) - 10957
-        return status, (day * 1440 + f[3] * 60 + f[4]), f[5]
+        if status == 0:
+            day = calendar.days_from_civil(f[0], f[1], f[2]) - 10957
+            self.rtc_minute = day * 1440 + f[3] * 60 + f[4]
+            self.rtc_second = f[5]
+        return status
 
     def provision(self, utc):
         """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
@@ -161,11 +166,11 @@ class App:
         if now_ms is None:
             now_ms = self._tick()
         m = self.meter
-        status, minute, second = self.read_rtc()
+        status = self.read_rtc()
         pulses = self.hw.s0.take() + self.extra_pulses
         self.extra_pulses = 0
         was_closed = m.relay_closed()
-        m.step(status, self.osf, minute, second, self.mono_s, pulses)
+        m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
         self._after_change(now_ms, was_closed)
         return m.supply
 
@@ -181,6 +186,7 @@ class App:
         closed = m.relay_closed()
         if closed != was_closed:
             self.hw.relay.request(closed, now_ms)
+        self._indicators(now_ms, closed)
         relay = self.hw.relay
         relay.poll(now_ms)
         if relay.failed != self._relay_failed:
@@ -188,6 +194,24 @@ class App:
             if relay.failed:
                 m.event(codes.RELAY_FAILED, 1 if closed else 0)
         self._drain_events()
+
+    def _indicators(self, now_ms, closed):
+        """Supply LED = relay closed; alert LED = low credit, an untrusted clock or a fault;
+        a buzzer chirp when a low-credit level is first reached, except at night."""
+        m = self.meter
+        alert = m.warn_level > 0 or not m.clock.trusted or self.storage_code != 0 or \
+            self._relay_failed or m.supply == policy.ARMED
+        leds = getattr(self.hw, "leds", None)
+        if leds is not None:
+            leds.set(closed, alert)
+        level = m.warn_level
+        if level != self._chirped:
+            buzzer = getattr(self.hw, "buzzer", None)
+            mod = m.local.mod
+            night = mod < 420 or mod >= 1320          # 22:00-07:00 local: let people sleep
+            if level > self._chirped and buzzer is not None and not night:
+                buzzer.chirp(now_ms, 80, level)
+            self._chirped = level
 
     def commit(self):
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
@@ -251,8 +275,9 @@ class App:
         now_ms = self._tick()
         m = self.meter
         was_closed = m.relay_closed()
-        status, minute, second = self.read_rtc()
-        result = self.desk.enter(digits, status, self.osf, minute, second, self.mono_s)
+        status = self.read_rtc()
+        result = self.desk.enter(digits, status, self.osf, self.rtc_minute, self.rtc_second,
+                                 self.mono_s)
         if result[3] is not None:
             self._set_rtc(result[3])
         self.last_result = result[:3]
@@ -375,6 +400,8 @@ class App:
 
     async def _keypad_task(self, keypad):
         import asyncio
+        buzzer = getattr(self.hw, "buzzer", None)
+        leds = getattr(self.hw, "leds", None)
         while True:
             now = self.hw.ticks_ms()
             keypad.scan(now)
@@ -382,6 +409,10 @@ class App:
             while k is not None:
                 self.key(k)
                 k = keypad.get_key()
+            if buzzer is not None:
+                buzzer.poll(now)
+            if leds is not None:
+                leds.poll(now)
             if self.entry.tick(now) == keys.TIMEOUT:
                 self.display.result(codes.ENTRY_TIMEOUT, 0, now)
             await asyncio.sleep_ms(15)          # >= 50 Hz scan

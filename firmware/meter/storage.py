@@ -1,127 +1,226 @@
-"""The meter's record on flash, written atomically (METER.md §9, docs/storage.md).
+"""The meter's record on flash, committed atomically (METER.md §9, §11; docs/storage.md).
 
-One record (the core's state, meter.core.record) lives in two slot files, A and B.  Each commit
-writes the slot that does NOT hold the newest valid record, as header + payload + CRC32, so a
-power cut in the middle of a commit leaves the other slot — the previous record — intact; at
-boot the newest valid slot wins.  Nothing is ever removed before the new data is written.
+One opaque payload (the core's state, packed by meter.core.record) lives in two slot files,
+A and B.  A commit writes the slot that does NOT hold the newest valid record, so whatever a
+power cut does to that write, the other slot still holds the previous record; at boot the
+newest valid slot wins.  Nothing is ever removed, and the newest record is never touched.
 
-Slot layout (little-endian):
-    0  4  magic b"BMR1"
-    4  4  sequence number (u32; newer = larger, compared modulo 2**32)
-    8  2  payload length
-   10  2  reserved (0)
-   12  n  payload
- 12+n  4  CRC32 of bytes 0 .. 12+n
+Slot file (little-endian), header then payload:
+    0  4  magic b"BMR"     + layout version (1 byte)  -> b"BMR\\x01"
+    4  2  payload length (<= payload_size)
+    6  2  reserved, 0
+    8  4  sequence number (u32; 1 for the first record)
+   12  4  CRC32 of bytes 0..11 followed by the payload
+   16  n  payload
 
-The filesystem is any object with open(path, mode) (files with read/write/seek/close) — the
-board's littlefs (meter.boardhw.BoardFS), DirFS below on the host, or tools/fakefs.FakeFS in
-tests, which can cut the power at any low-level write.
+load() -> (payload, status):
+  (bytes, 0)                  the newest valid record
+  (None, RECORD_CORRUPT)      no slot holds a valid record (fresh flash, or both damaged).
+                              The caller starts from a safe default with supply ON and shows
+                              the error; it never takes this as a zero balance to cut on.
+  (None, STORAGE_ERROR)       no valid record and the filesystem failed (not mounted, I/O
+                              error other than a missing file).
+commit(payload) -> 0 or STORAGE_ERROR; the record is read back and checked before 0 is
+returned.  A payload longer than payload_size is a programming error (the record layout
+outgrew its slot): ValueError, caught by the tests long before a board sees it.
+
+Sequence numbers: 32 bits at <= 48 commits a day take 245,000 years to wrap; the comparison
+is modulo 2**32 anyway (serial-number arithmetic), so a wrap would still pick the right slot.
+
+The filesystem `fs` is an object with open(path, mode) -> file (read/readinto/write/flush/
+close, context manager) and os-like stat/remove/rename/mkdir: BoardFS on a board (littlefs via
+builtin open + os), DirFS on the host (real files under a directory), tools/fakefs.FakeFS in
+tests (power cuts at any write).  Commits and loads are rare (boot, tokens, relay changes,
+checkpoints), so they may allocate a little; the slot image buffer is allocated once.
 """
+import os
 import struct
 
-try:
-    from binascii import crc32
-except ImportError:  # some ports spell it ubinascii
-    from ubinascii import crc32  # type: ignore
-
+from binascii import crc32
 from micropython import const
 
 from meter.core import codes
 
-MAGIC = b"BMR1"
-_HEAD = "<4sIHH"
-_HEAD_SIZE = const(12)
-_CRC_SIZE = const(4)
-_SLOTS = ("rec_a.bin", "rec_b.bin")
+MAGIC = b"BMR\x01"                 # the last byte is the slot layout version
+_HEAD = "<4sHHII"
+_HEAD_SIZE = const(16)
+_CRC_AT = const(12)
+_ENOENT = const(2)
+_SLOT_NAMES = ("rec_a.bin", "rec_b.bin")
+
+# _check() results besides a sequence number
+_INVALID = const(-1)               # missing, short, wrong magic/version or CRC
+_IO_ERROR = const(-2)              # the filesystem failed
 
 
-def _newer(a, b):
-    """Sequence a is newer than b (modulo 2**32)."""
-    return 0 < ((a - b) & 0xFFFFFFFF) < 0x80000000
+def newer(a, b):
+    """Sequence number a is newer than b, modulo 2**32."""
+    d = (a - b) & 0xFFFFFFFF
+    return 0 < d < 0x80000000
+
+
+def _errno(e):
+    return e.args[0] if e.args else 0
 
 
 class RecordStore:
     def __init__(self, fs, dir="/data", payload_size=512):
+        if payload_size < 1 or payload_size > 0xFFFF:
+            raise ValueError("payload_size")
         self.fs = fs
         self.dir = dir
         self.payload_size = payload_size
-        self._image = bytearray(_HEAD_SIZE + payload_size + _CRC_SIZE)
-        self.seq = 0               # sequence of the newest valid record
-        self.slot = -1             # slot holding it (-1: none)
-        self.writes = 0            # commits written (flash-wear benchmark)
+        self.paths = (dir + "/" + _SLOT_NAMES[0], dir + "/" + _SLOT_NAMES[1])
+        self._image = bytearray(_HEAD_SIZE + payload_size)
+        self._len = 0                  # payload length of the slot last read into _image
+        self.seq = 0                   # sequence number of the newest valid record (0: none)
+        self.slot = -1                 # slot holding it: 0 (A), 1 (B), -1 none
+        self.writes = 0                # record writes attempted (the flash-wear benchmark)
+        self._scanned = False
+        self._have_dir = False
 
-    def _path(self, slot):
-        return self.dir + "/" + _SLOTS[slot]
+    # --- reading -------------------------------------------------------------------------
 
-    def _read(self, slot):
-        """-> (seq, payload) of a valid slot, or None."""
+    def _check(self, slot):
+        """Reads a slot into the image buffer -> its sequence number if it holds a valid
+        record, else _INVALID or _IO_ERROR."""
+        img = self._image
         try:
-            with self.fs.open(self._path(slot), "rb") as f:
-                data = f.read()
-        except OSError:
-            return None
-        if len(data) < _HEAD_SIZE + _CRC_SIZE:
-            return None
-        magic, seq, length, _ = struct.unpack(_HEAD, data[:_HEAD_SIZE])
-        end = _HEAD_SIZE + length
-        if magic != MAGIC or length > self.payload_size or len(data) < end + _CRC_SIZE:
-            return None
-        stored = struct.unpack("<I", data[end:end + _CRC_SIZE])[0]
-        if crc32(data[:end]) & 0xFFFFFFFF != stored:
-            return None
-        return seq, bytes(data[_HEAD_SIZE:end])
+            with self.fs.open(self.paths[slot], "rb") as f:
+                got = f.readinto(img)
+        except OSError as e:
+            return _INVALID if _errno(e) == _ENOENT else _IO_ERROR
+        if got is None or got < _HEAD_SIZE:
+            return _INVALID
+        magic, length, _, seq, crc = struct.unpack_from(_HEAD, img, 0)
+        if magic != MAGIC or length > self.payload_size or got < _HEAD_SIZE + length:
+            return _INVALID
+        mv = memoryview(img)
+        if crc32(mv[_HEAD_SIZE:_HEAD_SIZE + length], crc32(mv[:_CRC_AT])) != crc:
+            return _INVALID
+        self._len = length
+        return seq
 
     def load(self):
-        """-> (payload, 0) with the newest valid record, (None, RECORD_CORRUPT) when no slot
-        holds one (the caller starts from a safe default with supply on and shows the error),
-        or (None, STORAGE_ERROR) when the filesystem itself fails."""
-        try:
-            self._ensure_dir()
-        except OSError:
-            return None, codes.STORAGE_ERROR
+        """-> (payload bytes or None, status); see the module docstring."""
         best = None
+        best_seq = 0
+        best_slot = -1
+        io_error = False
         for slot in (0, 1):
-            got = self._read(slot)
-            if got is not None and (best is None or _newer(got[0], best[0])):
-                best = (got[0], got[1], slot)
-        if best is None:
-            self.slot = -1
-            return None, codes.RECORD_CORRUPT
-        self.seq = best[0]
-        self.slot = best[2]
-        return best[1], 0
+            seq = self._check(slot)
+            if seq == _IO_ERROR:
+                io_error = True
+            elif seq >= 0 and (best_slot < 0 or newer(seq, best_seq)):
+                best = bytes(memoryview(self._image)[_HEAD_SIZE:_HEAD_SIZE + self._len])
+                best_seq = seq
+                best_slot = slot
+        self.seq = best_seq
+        self.slot = best_slot
+        # an unreadable slot may hold the newest record: look again before the next commit
+        self._scanned = not io_error
+        if best is not None:
+            return best, 0
+        return None, codes.STORAGE_ERROR if io_error else codes.RECORD_CORRUPT
 
-    def _ensure_dir(self):
-        try:
-            self.fs.stat(self.dir)
-        except OSError:
-            self.fs.mkdir(self.dir)
+    # --- writing -------------------------------------------------------------------------
 
     def commit(self, payload):
-        """Writes payload as the next record; -> 0, or STORAGE_ERROR (the previous record is
-        still the newest valid one)."""
+        """Writes payload as the next record -> 0, or STORAGE_ERROR (the previous record is
+        then still the newest valid one)."""
         n = len(payload)
         if n > self.payload_size:
             raise ValueError("record larger than its slot")
+        if not self._scanned:
+            self.load()        # never guess which slot is older: that could bring back credit
+        slot = 0 if self.slot != 0 else 1
         seq = (self.seq + 1) & 0xFFFFFFFF
-        slot = 1 - self.slot if self.slot >= 0 else 0
+        if seq == 0:
+            seq = 1
         img = self._image
-        struct.pack_into(_HEAD, img, 0, MAGIC, seq, n, 0)
-        img[_HEAD_SIZE:_HEAD_SIZE + n] = payload
-        end = _HEAD_SIZE + n
-        struct.pack_into("<I", img, end, crc32(memoryview(img)[:end]) & 0xFFFFFFFF)
         mv = memoryview(img)
+        struct.pack_into(_HEAD, img, 0, MAGIC, n, 0, seq, 0)
+        img[_HEAD_SIZE:_HEAD_SIZE + n] = payload
+        struct.pack_into("<I", img, _CRC_AT,
+                         crc32(mv[_HEAD_SIZE:_HEAD_SIZE + n], crc32(mv[:_CRC_AT])))
+        size = _HEAD_SIZE + n
+        self.writes += 1
         try:
             self._ensure_dir()
-            with self.fs.open(self._path(slot), "wb") as f:
-                # three writes, as the flash sees them: header, payload, checksum
-                f.write(mv[:_HEAD_SIZE])
-                f.write(mv[_HEAD_SIZE:end])
-                f.write(mv[end:end + _CRC_SIZE])
+            with self.fs.open(self.paths[slot], "wb") as f:
+                written = f.write(mv[:size])
+                f.flush()
         except OSError:
+            return codes.STORAGE_ERROR
+        if written is not None and written != size:
+            return codes.STORAGE_ERROR
+        if self._check(slot) != seq or self._len != n:     # read back: flash can fail silently
             return codes.STORAGE_ERROR
         self.seq = seq
         self.slot = slot
-        self.writes += 1
         return 0
 
+    def _ensure_dir(self):
+        if self._have_dir:
+            return
+        try:
+            self.fs.mkdir(self.dir)
+        except OSError:
+            pass        # it exists; if the filesystem is gone, the open that follows says so
+        self._have_dir = True
+
+
+class BoardFS:
+    """The board's flash filesystem (littlefs mounted at / by firmware/_boot.py) in the shape
+    RecordStore and EventLog use."""
+
+    def open(self, path, mode="rb"):
+        return open(path, mode)
+
+    def stat(self, path):
+        return os.stat(path)
+
+    def remove(self, path):
+        os.remove(path)
+
+    def rename(self, old, new):
+        os.rename(old, new)
+
+    def mkdir(self, path):
+        os.mkdir(path)
+
+    def listdir(self, path="/"):
+        return os.listdir(path)
+
+
+class DirFS:
+    """A directory of the host standing in for the board's flash: "/data/x" is
+    root + "/data/x".  For the simulator (CPython or the MicroPython unix port)."""
+
+    def __init__(self, root):
+        while len(root) > 1 and root[-1] == "/":
+            root = root[:-1]
+        self.root = root
+
+    def _real(self, path):
+        if not path.startswith("/"):
+            path = "/" + path
+        return self.root + path
+
+    def open(self, path, mode="rb"):
+        return open(self._real(path), mode)
+
+    def stat(self, path):
+        return os.stat(self._real(path))
+
+    def remove(self, path):
+        os.remove(self._real(path))
+
+    def rename(self, old, new):
+        os.rename(self._real(old), self._real(new))      # POSIX: replaces new atomically
+
+    def mkdir(self, path):
+        os.mkdir(self._real(path))
+
+    def listdir(self, path="/"):
+        return os.listdir(self._real(path))

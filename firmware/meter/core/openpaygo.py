@@ -51,7 +51,7 @@ _MAX_JUMP_SYNC = const(100)     # ... a counter-sync token
 _OLDER = const(16)              # older unused Add tokens accepted: counts last-15 .. last
 _WINDOW_BITS = const(0xFFFF)    # one bit per count last .. last-15
 _CODE_MAX = const(999999999)    # codes are folded into 9 digits:
-_CODE_FOLD = const(73741825)    # 2**30 - 10**9, subtracted from 30-bit values above _CODE_MAX
+_CODE_FOLD = const(73741825)    # the standard subtracts this (2**30 - 10**9 + 1) above _CODE_MAX
 _MAX_COUNT = const(0x3FFF0000)  # keeps every count a small int on 32-bit ports
 _CHECKPOINTS = const(4)         # chain positions remembered in RAM
 

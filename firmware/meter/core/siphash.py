@@ -1,14 +1,19 @@
 """SipHash-2-4 (Aumasson and Bernstein, 2012) for MicroPython, plus the one message shape that
-OpenPAYGO Token hashes thousands of times per token entry.
+OpenPAYGO Token hashes once per count on every token entry.
 
 Numbers are Python ints kept to 64 bits by masking.  On a 32-bit MicroPython port these are heap
-long ints (small ints stop at 2**30 - 1), which allocates, but it was measured to be the fastest
-form under the interpreter: the WebAssembly port (tools/mp_test.mjs) took about 55 us per OpenPAYGO
-step fully unrolled, 70-90 us with a loop of double rounds (the form kept here), 135 us with pairs
-of 32-bit halves (still long ints above 2**30) and 190 us with four 16-bit limbs.  The limbs
-are the only allocation-free form, but they need four times as many bytecodes as the 64-bit
-form, and the interpreter's cost per bytecode dominates.  Token entry is not a hot path, so
-speed wins over allocation here.
+long ints (small ints stop at 2**30 - 1), so each hash allocates about 8.7 KB, but this was the
+fastest form measured under the interpreter.  Per OpenPAYGO step, best of several runs, the
+WebAssembly port (tools/mp_test.mjs) / CPython 3.11:
+  64-bit, loop of double rounds (kept here)   67 us / 9.5 us
+  64-bit, fully unrolled                       60 us / 8.3 us   (10 % for 60 more lines: no)
+  64-bit, loop of single rounds                80 us
+  two 32-bit halves (long ints above 2**30)   133 us / 16 us
+  four 16-bit limbs (allocation-free)          90 us / 21 us
+  the `siphash` package (the reference's)         - / 11 us, plus its struct packing
+The interpreter's cost per bytecode dominates, and limbs need about four times the bytecodes.
+On a board, where every long-int op also takes heap and feeds the collector, the limb form
+may win: measure there before changing.
 
 Masking is lazy where it is safe: v0 and v2 may carry garbage above bit 63 between rounds,
 because they are next used only by an addition or xor whose result is masked before any right
@@ -67,8 +72,8 @@ def fold_word(ks, w):
     32-bit word w written big-endian twice; returns (high 32 bits XOR low 32 bits) >> 2, a
     30-bit small int.  This is exactly the hash OpenPAYGO Token chains its codes with.
 
-    The rounds are written out here again (not a call to _rounds) because a call per group of
-    rounds cost 10-25 % more on both interpreters.
+    The rounds are written out here again (not a call to _rounds): a call per group of rounds
+    cost 10-25 % more on both interpreters.
     """
     # the message as SipHash reads it: the word's byte-swap in both 32-bit halves
     s = ((w & 0xFF) << 24) | ((w & 0xFF00) << 8) | ((w >> 8) & 0xFF00) | ((w >> 24) & 0xFF)
