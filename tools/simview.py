@@ -13,7 +13,7 @@ from meter.core import codes, policy
 
 SPEEDS = (1, 60, 3600)
 FAULT_CYCLE = ("osf", "nobus", "stop", "reset2000", "none")
-HELP = "keys 0-9*#A-D  spc=button  +/-=load z=0W  t=speed p=pause f=RTC fault r=reboot q=quit"
+HELP = "keys 0-9*#A-D  space=button  +/-/z=load  t=speed  p=pause  f=RTC fault  r=reboot  q=quit"
 
 
 def render(sim, speed, paused, message):

@@ -36,9 +36,13 @@ class TokenDesk:
         self.lock = Lockout(cfg.lockout_cap_s)
         self._key = native.prepare(meter_key) if meter_key else None
         self.opg = None
+        self._opg_decoder = None
         if cfg.openpaygo_key:
             from meter.core import openpaygo
             self.opg = openpaygo.OpenPaygoState()
+            # one decoder: it keeps the prepared key and hash-chain positions between tokens
+            self._opg_decoder = openpaygo.OpenPaygoDecoder(
+                bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
         meter.desk = self
 
     # --- persistence (called through Meter.blobs) ----------------------------------------
@@ -87,7 +91,7 @@ class TokenDesk:
             return self._done("locked", codes.KEYPAD_LOCKED, left)
         if len(digits) == native.DIGITS:
             return self._native(digits, status, osf, minute, second, mono_s, now_s)
-        if len(digits) == 9 and self.opg is not None:
+        if len(digits) == 9 and self._opg_decoder is not None:
             return self._openpaygo(digits, status, osf, minute, second, mono_s, now_s)
         # a wrong length is a typo, not a guess at a MAC: shown, not counted
         return self._done("invalid", codes.TOKEN_LENGTH, 0)
@@ -185,13 +189,11 @@ class TokenDesk:
     def _openpaygo(self, digits, status, osf, minute, second, mono_s, now_s):
         from meter.core import openpaygo
         m = self.meter
-        key = bytes.fromhex(self.cfg.openpaygo_key)
-        kind, value, count = openpaygo.decode(digits, key, self.cfg.openpaygo_starting_code,
-                                              self.opg)
+        kind, value, count = self._opg_decoder.decode(digits, self.opg)
         if kind == openpaygo.INVALID:
             return self._invalid(now_s)
         if kind == openpaygo.USED:
-            m.event(codes.TOKEN_USED, count)
+            m.event(codes.TOKEN_USED, 0)
             return self._done("used", codes.TOKEN_USED, 0)
         self.lock.valid(now_s)
         unit = self.cfg.openpaygo_unit
@@ -207,7 +209,8 @@ class TokenDesk:
             m.credit.set_balance(value * unit)
             shown = value * unit
         elif kind == openpaygo.DISABLE:
-            m.free = True
+            m.free = True                  # "PAYG disabled": supply on until a later token
+        # SYNC moves the counter only; UNDEFINED (996/997) is authentic and does nothing
         m.event(codes.TOKEN_ACCEPTED, shown)
         m.commit = 2
         m.redecide()
