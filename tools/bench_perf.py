@@ -39,16 +39,17 @@ def cpython_decision_time():
 
 
 def simulated_year():
-    """A household for a year in serve mode: load varying over the day (300-2500 W), a
-    20.00 top-up every week.  Prints the wall time, control steps and record writes a day."""
+    """A household for a year in serve mode: load varying over the day (180-1500 W), a
+    30.00 top-up every week.  Prints the wall time, control steps and record writes a day."""
     import sim
     import vend
     from meter.core import calendar
     start = calendar.parse_iso_utc("2026-01-05T00:00:00Z")
     s = sim.Simulator(start, {}, None)
     try:
-        profile = (300, 300, 300, 300, 300, 300, 800, 1500, 600, 400, 400, 600,
-                   900, 500, 400, 400, 700, 1800, 2500, 1600, 1200, 900, 600, 400)
+        # watts by local hour: ~490 W on average, 4,300 kWh a year
+        profile = (200, 180, 180, 180, 180, 200, 400, 900, 500, 300, 300, 400,
+                   600, 400, 300, 300, 500, 1200, 1500, 1000, 800, 600, 400, 300)
         t0 = time.perf_counter()
         steps = 0
         writes0 = s.app.store.writes
@@ -56,7 +57,7 @@ def simulated_year():
             for hour in range(24):
                 if day % 7 == 0 and hour == 8:
                     at = calendar.iso_utc(start + day * 86400 + hour * 3600)
-                    s.handle("token " + vend.vend_native(["credit", "20.00", "--at", at]))
+                    s.handle("token " + vend.vend_native(["credit", "30.00", "--at", at]))
                 s.load_w = profile[hour]
                 steps += s.advance(3600)
         wall = time.perf_counter() - t0

@@ -52,7 +52,7 @@ class Simulator:
         os.makedirs(state_dir, exist_ok=True)
         self.state_dir = state_dir
         self.clock = simparts.VirtualClock()
-        self.fs = simparts.CuttableFS(simparts.DirFS(state_dir))
+        self.fs = simparts.SimFlash(state_dir)
         self.rtc = simparts.SimRTC(self.clock, start_utc)
         self.load_w = 0
         self.hw = simparts.SimHardware(self.clock, self.rtc, self.fs)
@@ -74,10 +74,12 @@ class Simulator:
         """A new meter leaves the factory with its RTC set by an authenticated source and an
         empty record (zero balance), as a utility would install it."""
         self.app.provision(start_utc)
+        self.fs.flush()
         with open(os.path.join(self.state_dir, "provisioned"), "w") as f:
             f.write(calendar.iso_utc(start_utc) + "\n")
 
     def close(self):
+        self.fs.flush()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
@@ -165,6 +167,7 @@ class Simulator:
             reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted"})
         if self.fs.tripped:
             self.reboot()
+        self.fs.flush()
         return reply
 
 

@@ -3,7 +3,7 @@ firmware/meter/app.py.  Time is virtual: nothing here reads the host clock."""
 import os
 
 import fakehw
-from fakefs import PowerCut
+from fakefs import FakeFS, PowerCut
 from meter.core import calendar, codes
 from meter.drivers.ds3231 import DS3231
 from meter.drivers.lcd import Pcf8574Lcd
@@ -174,98 +174,39 @@ class SimHardware:
         return self.clock.ticks_ms()
 
 
-class _CutFile:
-    def __init__(self, fs, f):
-        self._fs = fs
-        self._f = f
-
-    def write(self, data):
-        if self._fs._write_hook():
-            self._f.write(bytes(data)[:len(data) // 2])   # the write is torn half way
-            self._f.flush()
-            raise PowerCut("power cut during a write")
-        return self._f.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._f, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._f.close()
-
-
-class CuttableFS:
-    """Wraps a filesystem so that `powerfail <n>` can tear the n-th next low-level write (and
-    fail everything after it) until the reboot."""
-
-    def __init__(self, fs):
-        self._fs = fs
-        self._countdown = 0
-        self.tripped = False
-        self.writes = 0
-
-    def cut_after(self, n):
-        self._countdown = n
-
-    def reboot(self):
-        self._countdown = 0
-        self.tripped = False
-
-    def _write_hook(self):
-        if self.tripped:
-            raise PowerCut("no power")
-        self.writes += 1
-        if self._countdown:
-            self._countdown -= 1
-            if self._countdown == 0:
-                self.tripped = True
-                return True
-        return False
-
-    def open(self, path, mode="rb"):
-        if self.tripped:
-            raise PowerCut("no power")
-        f = self._fs.open(path, mode)
-        if "w" in mode or "a" in mode or "+" in mode:
-            return _CutFile(self, f)
-        return f
-
-    def rename(self, a, b):
-        if self._write_hook():
-            raise PowerCut("power cut before a rename")
-        return self._fs.rename(a, b)
-
-    def remove(self, path):
-        if self._write_hook():
-            raise PowerCut("power cut before a remove")
-        return self._fs.remove(path)
-
-    def __getattr__(self, name):
-        return getattr(self._fs, name)
-
-
-class DirFS:
-    """The host's stand-in for the board's flash: "/data/x" is <root>/data/x (simulator)."""
+class SimFlash(FakeFS):
+    """The simulated flash: an in-memory filesystem (tools/fakefs.FakeFS, with `powerfail`'s
+    torn writes) whose contents are kept under the --state directory.  Files are read from
+    there at start and written back by flush(), which the simulator calls after every console
+    request and at exit: an `advance` of a year commits thousands of records in memory and
+    writes the directory once."""
 
     def __init__(self, root):
+        FakeFS.__init__(self)
         self.root = root
+        self._saved = {}
+        for dirpath, dirnames, filenames in os.walk(root):
+            rel = "/" + os.path.relpath(dirpath, root).replace(os.sep, "/")
+            rel = "/" if rel == "/." else rel
+            self.dirs[rel] = True
+            for name in filenames:
+                path = (rel.rstrip("/") + "/" + name)
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    data = f.read()
+                self.files[path] = bytearray(data)
+                self._saved[path] = data
 
-    def _p(self, path):
-        return os.path.join(self.root, path.lstrip("/"))
-
-    def open(self, path, mode="rb"):
-        return open(self._p(path), mode)
-
-    def stat(self, path):
-        return os.stat(self._p(path))
-
-    def mkdir(self, path):
-        os.makedirs(self._p(path), exist_ok=True)
-
-    def rename(self, a, b):
-        os.replace(self._p(a), self._p(b))
-
-    def remove(self, path):
-        os.remove(self._p(path))
+    def flush(self):
+        for path, data in self.files.items():
+            data = bytes(data)
+            if self._saved.get(path) != data:
+                real = os.path.join(self.root, path.lstrip("/"))
+                os.makedirs(os.path.dirname(real), exist_ok=True)
+                with open(real + ".tmp", "wb") as f:
+                    f.write(data)
+                os.replace(real + ".tmp", real)
+                self._saved[path] = data
+        for path in list(self._saved):
+            if path not in self.files:
+                os.remove(os.path.join(self.root, path.lstrip("/")))
+                del self._saved[path]

@@ -13,7 +13,11 @@ from meter.core.clock import ClockTrust
 from meter.core.credit import Credit
 
 _DAY0 = const(10957)          # unix day number of 2000-01-01
-_CHECKPOINT_S = const(1800)   # consumption is committed at least every 30 min
+# Consumption checkpoint (METER.md §9): committed once 30 min have passed AND 0.1 kWh is
+# unsaved, so checkpoints come every 30 min or every 0.1 kWh, whichever is rarer: a power
+# cut loses at most the larger of the two (never charged: in the household's favour), and a
+# quiet meter does not wear its flash.
+_CHECKPOINT_S = const(1800)
 _EVENTS = const(16)           # events buffered between two drains by the app
 
 # commit urgency
@@ -112,7 +116,7 @@ class Meter:
         self.pressed = False
         self.warn_level = 0
         self.commit = COMMIT_NONE
-        self.unsaved_wh = 0
+        self.unsaved_pulses = 0
         self.last_commit_mono = 0
         self.started = False
         self.local = LocalDay(cfg)
@@ -185,7 +189,7 @@ class Meter:
         # money
         if pulses > 0:
             self.credit.pulses(pulses, self.is_night())
-            self.unsaved_wh += pulses
+            self.unsaved_pulses += pulses
         self._standing(dt)
         self._warnings()
         # limiter timing
@@ -220,9 +224,10 @@ class Meter:
             if self.charged_day < 0:
                 self.charged_day = lday
             elif lday > self.charged_day:
+                # no commit of its own: after a power cut the stored charged_day makes the
+                # charge be taken again, so it is never lost (nor taken twice)
                 credit.standing(lday - self.charged_day)
                 self.charged_day = lday
-                self.commit = COMMIT_NOW if self.commit < COMMIT_NOW else self.commit
         else:
             self.untrusted_s += dt
             if self.untrusted_s >= 86400:
@@ -282,7 +287,8 @@ class Meter:
                     self.trip_mono = self.mono_s
             self._relay_event(old, supply, dec.reason)
             self.commit = COMMIT_NOW
-        if self.commit == COMMIT_NONE and self.unsaved_wh and \
+        if self.commit == COMMIT_NONE and \
+                self.unsaved_pulses * 10 >= self.cfg.imp_per_kwh and \
                 self.mono_s - self.last_commit_mono >= _CHECKPOINT_S:
             self.commit = COMMIT_CHECKPOINT
         return supply
@@ -303,7 +309,7 @@ class Meter:
     def committed(self):
         """The app calls this once the record is safely on flash."""
         self.commit = COMMIT_NONE
-        self.unsaved_wh = 0
+        self.unsaved_pulses = 0
         self.last_commit_mono = self.mono_s
 
     # --- persistence ---------------------------------------------------------------------
@@ -471,10 +477,12 @@ class Meter:
                     secs = -(-pulses * 3600000 // (power_w * cfg.imp_per_kwh))
                     if 0 < secs < best:
                         best = secs
-            if self.unsaved_wh or power_w:
-                due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
-                if 0 < due < best:
-                    best = due
+            due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
+            short = cfg.imp_per_kwh - self.unsaved_pulses * 10     # tenths of pulses to 0.1 kWh
+            if short > 0:
+                due = max(due, -(-short * 360000 // (power_w * cfg.imp_per_kwh)))
+            if 0 < due < best:
+                best = due
             if self.supply == policy.LIMITED and power_w > cfg.limiter_watts > 0:
                 due = cfg.limiter_trip_s + 1 - self.over_limit_s
                 if 0 < due < best:
