@@ -95,11 +95,21 @@ def console_round_trip():
         proc.wait()
 
 
+def openpaygo_decode():
+    import bench_openpaygo
+    r = bench_openpaygo.run()
+    print("OpenPAYGO decode, %d tokens, CPython: ours %.0f ms vs reference %.0f ms "
+          "(typical amounts: ours %.0f ms vs %.0f ms)"
+          % (r["tokens"], r["ours_ms"], r["reference_ms"], r["ours_typical_ms"],
+             r["reference_typical_ms"]))
+
+
 def main():
     print("== MicroPython (WebAssembly port) ==")
     micropython_figures()
     print("== CPython ==")
     cpython_decision_time()
+    openpaygo_decode()
     simulated_year()
     console_round_trip()
 
