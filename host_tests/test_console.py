@@ -154,3 +154,34 @@ def test_serve_mode_over_stdio(tmp_path):
     lines = [json.loads(ln) for ln in proc.stdout.splitlines()]
     assert [ln["ok"] for ln in lines] == [True, False, True]
     assert lines[2]["clock"]["utc"] == "2026-11-28T12:01:00Z"
+
+
+def test_listen_mode_over_tcp(tmp_path):
+    import socket
+    import time
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "sim.py"), "--listen",
+                             "127.0.0.1:%d" % port, "--state", str(tmp_path / "s")],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        with conn:
+            f = conn.makefile("rwb")
+            f.write(b"status\nadvance 60\n")
+            f.flush()
+            first = json.loads(f.readline())
+            second = json.loads(f.readline())
+        assert first["ok"] and second["clock"]["utc"] == "2026-11-28T12:01:00Z"
+    finally:
+        proc.kill()
+        proc.wait()
