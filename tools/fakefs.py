@@ -15,6 +15,7 @@ Faults:
   fs.mount_fails = True       every operation raises OSError(ENODEV): a filesystem that did
                               not mount.
   fs.flip(path, offset, mask) / fs.truncate(path, size)   damage as a bad flash block would.
+  fs.io_errors.add(path)      opening that file raises OSError(EIO): an unreadable block.
 
 The fake is deliberately harsher than littlefs: opening with "w" truncates at once and a torn
 write leaves a mix of new and old bytes, as on a filesystem without copy-on-write.
@@ -22,6 +23,7 @@ write leaves a mix of new and old bytes, as on a filesystem without copy-on-writ
 """
 
 ENOENT = 2
+EIO = 5
 EBADF = 9
 EEXIST = 17
 ENODEV = 19
@@ -123,6 +125,7 @@ class FakeFS:
         self.files = {}
         self.dirs = {"/": True}
         self.mount_fails = False
+        self.io_errors = set()           # paths whose open() fails with EIO
         self.writes = 0                  # low-level writes so far
         self.tripped = False             # the power is off
         self.boots = 0
@@ -176,6 +179,8 @@ class FakeFS:
 
     def open(self, path, mode="rb"):
         self._op()
+        if path in self.io_errors:
+            raise OSError(EIO)
         if path in self.dirs:
             raise OSError(EISDIR)
         plus = "+" in mode

@@ -86,6 +86,7 @@ class EventLog:
             self._valid[i] = 0
         self._ram = []
         self.seq = 0
+        self.ok = True
         self._loaded = True
         found = []                          # (slot, seq) of entries that check out
         try:
