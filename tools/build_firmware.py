@@ -47,6 +47,10 @@ def build(board, out_root=None):
             subprocess.run([MPY_CROSS, "-O2", "-march=" + arch, "-o", dst, "-s", rel, src],
                            check=True)
         count += 1
+    # the board file under the name a freezing manifest needs (boards/manifests/<board>.py)
+    frozen = os.path.join(out_root or os.path.join(ROOT, "build"), "frozen", board)
+    os.makedirs(frozen, exist_ok=True)
+    shutil.copyfile(os.path.join(ROOT, "boards", board + ".py"), os.path.join(frozen, "board.py"))
     print("built %d files for %s into %s" % (count, board, os.path.relpath(out, ROOT)))
     return out
 

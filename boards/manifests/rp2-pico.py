@@ -1,7 +1,11 @@
-# Freezing manifest for rp2-pico: a MicroPython build whose flash can never be reformatted by the
-# port's boot code, with the whole firmware frozen in (docs/storage.md).  From a MicroPython
-# source tree:
-#   make -C ports/rp2 BOARD=<port board> FROZEN_MANIFEST=<this repository>/boards/manifests/rp2-pico.py
-# Relative paths are relative to this file.  Our firmware/_boot.py replaces the port's one.
-include("$(PORT_DIR)/boards/manifest.py")
-freeze("../../firmware")
+# Freezing manifest for rp2-pico (docs/storage.md): the port's modules WITHOUT its _boot.py (which
+# reformats a flash that fails to mount), ours instead, and the whole firmware, so the meter
+# runs even when the filesystem is gone.  Relative paths are relative to this file.
+#   make firmware BOARD=rp2-pico        (writes build/frozen/rp2-pico/board.py)
+#   make -C <micropython>/ports/rp2 BOARD=RPI_PICO FROZEN_MANIFEST=<this repo>/boards/manifests/rp2-pico.py
+freeze("$(PORT_DIR)/modules", "rp2.py")
+include("$(MPY_DIR)/extmod/asyncio")
+freeze("../../firmware", "_boot.py")
+freeze("../../firmware", "main.py")
+package("meter", base_path="../../firmware")
+module("board.py", base_path="../../build/frozen/rp2-pico")

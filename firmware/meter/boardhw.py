@@ -16,6 +16,7 @@ from meter.drivers.relay import LatchingRelay, MonostableRelay
 from meter.drivers.rtc_fallback import InternalRTC
 from meter.drivers.s0 import S0Counter
 from meter.drivers.watchdog import GuardedWatchdog
+from meter.storage import BoardFS
 
 
 def _out(n, inactive):
@@ -26,17 +27,6 @@ def _in(n, pull=True):
     if pull:
         return machine.Pin(n, machine.Pin.IN, machine.Pin.PULL_UP)
     return machine.Pin(n, machine.Pin.IN)
-
-
-class BoardFS:
-    """The flash filesystem as the storage layer sees it (builtin open + os)."""
-
-    def open(self, path, mode="rb"):
-        return open(path, mode)
-
-    def __getattr__(self, name):
-        import os
-        return getattr(os, name)
 
 
 class Hardware:

@@ -189,7 +189,10 @@ class TokenDesk:
     def _openpaygo(self, digits, status, osf, minute, second, mono_s, now_s):
         from meter.core import openpaygo
         m = self.meter
-        kind, value, count = self._opg_decoder.decode(digits, self.opg)
+        decoder = self._opg_decoder
+        if decoder is None:
+            return self._invalid(now_s)
+        kind, value, count = decoder.decode(digits, self.opg)
         if kind == openpaygo.INVALID:
             return self._invalid(now_s)
         if kind == openpaygo.USED:
