@@ -18,7 +18,6 @@ hardware through `hw`, an object with these attributes:
 Steps are plain methods, so the simulator and the MicroPython test runner (which has no
 asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
 """
-import json
 import sys
 
 from micropython import const
@@ -30,6 +29,7 @@ from meter.core.meter import COMMIT_NONE, Meter
 from meter.core.keypad import Entry
 from meter.core import keypad as keys
 from meter.display import Display
+from meter.drivers.ticks import diff as ticks_diff
 from meter.eventlog import EventLog
 from meter.storage import RecordStore
 from meter.tokens import TokenDesk
@@ -38,13 +38,6 @@ FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
-_MAX_LINE = const(256)
-
-
-def ticks_diff(a, b):
-    """a - b for wrapping millisecond counters (time.ticks_diff, for CPython too)."""
-    d = (a - b) & 0x3FFFFFFF
-    return d - 0x40000000 if d & 0x20000000 else d
 
 
 class App:

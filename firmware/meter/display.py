@@ -9,15 +9,11 @@ from micropython import const
 
 from meter.core import calendar, codes, policy
 from meter.core.clock import EPOCH_2000_UNIX
+from meter.drivers.ticks import diff as ticks_diff
 
 _RESULT_MS = const(5000)
 _PAGE_MS = const(30000)
 _ALTERNATE_MS = const(3000)
-
-
-def ticks_diff(a, b):
-    d = (a - b) & 0x3FFFFFFF
-    return d - 0x40000000 if d & 0x20000000 else d
 
 
 def money(cents, currency=""):

@@ -11,7 +11,7 @@ seconds of lockout left), and the minute to write into the RTC for a set-time to
 """
 import struct
 
-from meter.core import calendar, codes, policy
+from meter.core import calendar, codes
 from meter.core import token as native
 from meter.core.clock import from_unix
 from meter.core.lockout import Lockout
