@@ -98,8 +98,10 @@ def test_events_config_info(sim):
     for e in ev["events"]:
         assert set(e) == {"utc", "trusted", "code", "name", "value"}
         assert e["utc"].endswith("Z")
-    cfg = ask(sim, "config")["config"]
+    out = ask(sim, "config")
+    cfg = out["config"]
     assert cfg["currency"] == "EUR" and cfg["cut_start"] == 480 and cfg["notice"] == 1440
+    assert out["currency"] == "EUR" and out["emergency_amount"] == 1200
     info = ask(sim, "info")
     assert info["board"] == "sim" and info["firmware"] and info["cpython"]
 

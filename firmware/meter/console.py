@@ -99,9 +99,13 @@ class Console:
             return {"ok": True, "events": app.events(n)}
         if cmd == "config":
             self._no_args(args)
-            out = app.cfg.as_dict()
-            out["openpaygo_key"] = "set" if out["openpaygo_key"] else ""
-            return {"ok": True, "config": out}
+            cfg = app.cfg.as_dict()
+            cfg["openpaygo_key"] = "set" if cfg["openpaygo_key"] else ""
+            # the settings at the top level, like `info`, and as one object under "config"
+            out = {"ok": True, "config": cfg}
+            for k in cfg:
+                out[k] = cfg[k]
+            return out
         if cmd == "info":
             self._no_args(args)
             return app.info()
