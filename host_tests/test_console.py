@@ -45,7 +45,7 @@ def test_status_fields(sim):
     assert st_["relay"] == "closed" and st_["supply"] == "on"
     assert st_["balance"] == 0 and st_["debt"] == 0
     assert st_["emergency"] == {"available": 1200, "active": False, "used": 0}
-    assert st_["clock"] == {"trusted": True, "utc": START, "local": "2026-11-28 13:00:00"}
+    assert st_["clock"] == {"trusted": True, "utc": START, "local": "2026-11-28T13:00:00+01:00"}
     assert isinstance(st_["code"], int) and st_["reason"] == "supply_on"
     assert st_["next_cut"] is None
     assert len(st_["lcd"]) == 2 and all(len(line) == 16 for line in st_["lcd"])
@@ -109,6 +109,12 @@ def test_events_config_info(sim):
 def test_pulses_charge_money(sim):
     out = ask(sim, "pulses 1000")     # 1 kWh at the weekend (night) rate 24.000 c
     assert out["balance"] == -24
+
+
+def test_local_time_carries_its_offset(sim):
+    ask(sim, "rtc set 2026-07-01T10:00:00Z")
+    out = ask(sim, "status")
+    assert out["clock"]["local"] == "2026-07-01T12:00:00+02:00"
 
 
 def test_advance_and_load(sim):

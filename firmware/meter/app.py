@@ -295,9 +295,15 @@ class App:
         return calendar.iso_utc(EPOCH_2000_UNIX + m.minute * 60 + m.second)
 
     def local_iso(self):
-        t = calendar.local_time(EPOCH_2000_UNIX + self.meter.minute * 60 + self.meter.second,
+        """Local time as ISO 8601 with its UTC offset, e.g. 2026-11-28T13:00:00+01:00."""
+        m = self.meter
+        t = calendar.local_time(EPOCH_2000_UNIX + m.minute * 60 + m.second,
                                 self.cfg.tz_std_minutes * 60, self.cfg.tz_eu_dst)
-        return calendar.iso_local(t[0], t[1], t[2], t[3], t[4], t[5])
+        off = m.local.local_minute(m.minute) - m.minute
+        sign = "+" if off >= 0 else "-"
+        off = -off if off < 0 else off
+        return "%04d-%02d-%02dT%02d:%02d:%02d%s%02d:%02d" % (
+            t[0], t[1], t[2], t[3], t[4], t[5], sign, off // 60, off % 60)
 
     def next_cut_minute(self):
         return self.meter.next_cut(self.meter.minute)
