@@ -244,7 +244,17 @@ class App:
     def key(self, k):
         """One key press from the keypad (or the console's `key`)."""
         now_ms = self._tick()
-        action = self.entry.press(k, now_ms)
+        entry = self.entry
+        m = self.meter
+        # the stored lockout (it survives reboots) decides; the entry only mirrors it so that
+        # digits are refused as they are typed, while # (reconnect) and the pages still work
+        left = self.desk.lockout_s(m.minute, m.second)
+        entry.locked_until_ms = (now_ms + left * 1000) & 0x3FFFFFFF if left else -1
+        action = entry.press(k, now_ms)
+        if action == keys.IGNORED and left and k in "0123456789":
+            self.last_result = ("locked", codes.KEYPAD_LOCKED, left)
+            self.display.result(codes.KEYPAD_LOCKED, left, now_ms)
+            return
         if action == keys.SUBMIT:
             self.submit(self.entry.digits())
         elif action == keys.HASH:

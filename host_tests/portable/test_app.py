@@ -137,3 +137,19 @@ def test_hung_control_step_stops_the_watchdog_and_state_survives():
     assert board.wdt_factory.made[0].fired()
     app = reboot(board)                            # the watchdog reset
     assert app.meter.credit.balance == balance
+
+
+def test_locked_keypad_refuses_digits_as_they_are_typed():
+    board, app = provisioned()
+    for i in range(3):
+        app.submit("1234567890123456789%d" % i)
+    assert app.desk.lockout_s(app.meter.minute, app.meter.second) > 0
+    app.key("5")
+    assert app.entry.count == 0
+    assert app.last_result[0] == "locked"
+    assert app.display.lines()[0].strip() == "KEYPAD LOCKED"
+    assert app.display.lines()[1].startswith("WAIT ")
+    board.clock.advance(61000)
+    app.control_step()
+    app.key("5")
+    assert app.entry.count == 1
