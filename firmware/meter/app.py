@@ -68,6 +68,8 @@ class App:
         self.extra_pulses = 0            # console `pulses`: counted at the next step
         self._relay_failed = False
         self._chirped = 0                # warning level the buzzer last announced
+        self._next_cut_key = None
+        self._next_cut = -1
         self.booted = False
 
     # --- time ----------------------------------------------------------------------------
@@ -108,10 +110,7 @@ class App:
         """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
         trusted from there, and a first record (zero balance) on flash."""
         minute, second = from_unix(utc)
-        day = minute // 1440
-        y, mo, d = calendar.civil_from_days(day + 10957)
-        mod = minute - day * 1440
-        self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+        self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
         self.meter.clock.set_time(minute, self.mono_s)
         if self.cfg.opening_debt:
@@ -288,12 +287,16 @@ class App:
         self.display.result(result[1], result[2], now_ms)
         return result[:3]
 
-    def _set_rtc(self, minute):
+    def _write_rtc(self, minute, second):
+        """Writes a core time (minutes since 2000, second) into the RTC."""
         day = minute // 1440
         y, mo, d = calendar.civil_from_days(day + 10957)
         mod = minute - day * 1440
+        self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+
+    def _set_rtc(self, minute):
         try:
-            self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, 0)
+            self._write_rtc(minute, 0)
             self.hw.rtc.clear_osf()
         except OSError:
             self.meter.event(codes.RTC_NO_ANSWER)
@@ -316,7 +319,17 @@ class App:
             t[0], t[1], t[2], t[3], t[4], t[5], sign, off // 60, off % 60)
 
     def next_cut_minute(self):
-        return self.meter.next_cut(self.meter.minute)
+        """The planned cut; the forward search runs again only when the minute or something
+        it depends on changed (the display asks four times a second)."""
+        m = self.meter
+        c = m.credit
+        key = (m.minute, m.supply, m.open_reason, m.clock.trusted,
+               c.credit_left() < self.cfg.disconnect_threshold, m.reg_start, m.reg_end, m.cancel_until, m.warn_since, m.medical, m.weather,
+               m.protected, m.free, m.record_lost)
+        if key != self._next_cut_key:
+            self._next_cut_key = key
+            self._next_cut = m.next_cut(m.minute)
+        return self._next_cut
 
     def status(self):
         m = self.meter
@@ -370,10 +383,7 @@ class App:
                 minute, second = from_unix(utc)
             except ValueError:
                 return {"ok": False, "error": "rtc set: want YYYY-MM-DDTHH:MM:SSZ"}
-            day = minute // 1440
-            y, mo, d = calendar.civil_from_days(day + 10957)
-            mod = minute - day * 1440
-            self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+            self._write_rtc(minute, second)
             self.control_step()
             return self.status()
         if cmd == "reboot" and not args:
