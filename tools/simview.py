@@ -9,7 +9,8 @@ import select
 import sys
 import time
 
-from meter.core import codes, policy
+from meter.core import codes
+from meter.display import money
 
 SPEEDS = (1, 60, 3600)
 FAULT_CYCLE = ("osf", "nobus", "stop", "reset2000", "none")
@@ -61,12 +62,6 @@ def render(sim, speed, paused, message):
         out.append(row[:80].ljust(80) + "\n")
     sys.stdout.write("".join(out))
     sys.stdout.flush()
-
-
-def money(cents):
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return "%s%d.%02d" % (sign, cents // 100, cents % 100)
 
 
 def run(sim):
