@@ -3,6 +3,7 @@ firmware/meter/app.py.  Time is virtual: nothing here reads the host clock."""
 import os
 
 import fakehw
+import fakeds3231
 from fakefs import FakeFS, PowerCut
 from meter.core import calendar, codes
 from meter.drivers.ds3231 import DS3231
@@ -72,7 +73,7 @@ class SimRTC:
 
 def _fields(utc):
     day, sec = divmod(utc, 86400)
-    y, mo, d = fakehw._civil(day)      # the chip model's calendar: a wrong clock may read 2165
+    y, mo, d = fakeds3231._civil(day)      # the chip model's calendar: a wrong clock may read 2165
     return y, mo, d, sec // 3600, sec // 60 % 60, sec % 60
 
 
