@@ -2,6 +2,7 @@
 
   python tools/bench.py --sim [SCENARIO ...]            starts the simulator for each scenario
   python tools/bench.py --port /dev/ttyACM0 [SCENARIO ...]   a board in test mode (pyserial)
+  python tools/bench.py --emu [SCENARIO ...]            the emulated Pico (tools/emu/board.py)
 
 With no scenario named, every tools/scenarios/*.txt runs.  Prints a table (scenario, steps,
 result, time) and exits 1 if any scenario fails.
@@ -18,6 +19,10 @@ Scenario format (docs/bench.md has the full description):
                                     serial) and keeps it as $T1 without sending it
   vend openpaygo --key HEX --count 1 --value 5    an OpenPAYGO token (without "as": sent)
   token $T1                         $NAME is replaced by a kept token
+
+Header lines `# board: sim-only <why>` (the scenario needs the simulator) and
+`# board: emu-only <why>` (it needs the emulated board's harness: RTC faults, a configuration
+on flash, power cuts) say where a scenario cannot run; the runner skips it there and says why.
 """
 import argparse
 import glob
@@ -78,19 +83,36 @@ class SimTarget:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
+def board_start(target, start):
+    """A board's `start`: its RTC set, then trusted by an authenticated set-time token."""
+    if start:
+        target.send("rtc set %s" % start)
+        digits = vend.vend_native(["settime", "--at", start])
+        target.send("token %s" % digits)
+        target.vended_at = parse_utc(start)   # the next token takes the next minute
+
+
 class SerialTarget:
-    def __init__(self, port, start, config):
-        import serial
-        self.ser = serial.Serial(port, 115200, timeout=10)
-        self.ser.reset_input_buffer()
+    """A board in test mode on a serial port.  `reboot` resets the board, whose USB device
+    then goes away and comes back: the port is reopened and `status` answers for it."""
+
+    def __init__(self, port, start, config, reopen_s=20):
+        self.port = port
+        self.reopen_s = reopen_s
         if config:
-            raise ScenarioError("config lines need the simulator")
-        if start:
-            self.send("rtc set %s" % start)
-            digits = vend.vend_native(["settime", "--at", start])
-            self.send("token %s" % digits)
+            raise ScenarioError("config lines need the simulator or the emulated board")
+        self.ser = self._open()
+        board_start(self, start)
+
+    def _open(self):
+        import serial
+        ser = serial.Serial(self.port, 115200, timeout=10)
+        ser.reset_input_buffer()
+        return ser
 
     def send(self, line):
+        if line.strip() == "reboot":
+            return self.reboot()
         self.ser.write((line + "\n").encode())
         while True:
             raw = self.ser.readline()
@@ -100,8 +122,95 @@ class SerialTarget:
             if text.startswith("{"):
                 return text
 
+    def reboot(self):
+        import serial
+        self.ser.write(b"reboot\n")
+        try:
+            self.ser.readline()             # the answer, if it gets out before the reset
+        except serial.SerialException:
+            pass
+        try:
+            self.ser.close()
+        except serial.SerialException:
+            pass
+        time.sleep(1.0)                     # the old device must be gone before we look
+        deadline = time.monotonic() + self.reopen_s
+        while True:
+            try:
+                self.ser = self._open()
+                break
+            except serial.SerialException:
+                if time.monotonic() > deadline:
+                    raise ScenarioError("the board did not come back after reboot")
+                time.sleep(0.2)
+        while True:
+            try:
+                return self.send("status")
+            except (ScenarioError, serial.SerialException):
+                if time.monotonic() > deadline:
+                    raise ScenarioError("the board did not answer after reboot")
+                time.sleep(0.5)
+
     def close(self):
         self.ser.close()
+
+
+class EmuTarget:
+    """The emulated Pico (tools/emu/board.py): a fresh board per scenario with the deployed
+    firmware, the development identity and the test jumper fitted; `config` is written to
+    /config.json on its flash before power-on.  The harness itself answers `powerfail <n>`
+    (the supply fails at the nth flash program/erase) and `rtc fault <kind>` (the DS3231 model)."""
+
+    def __init__(self, start, config):
+        sys.path.insert(0, os.path.join(ROOT, "tools", "emu"))
+        import board as emu
+        self.emu = emu
+        self.board = emu.EmulatedBoard(start=start, config=config)
+        try:
+            self.board.boot_until_ready()
+            board_start(self, start)
+        except Exception:
+            self.board.close()
+            raise
+
+    def send(self, line):
+        b = self.board
+        words = line.split()
+        try:
+            if words == ["reboot"]:
+                resets = len(b.resets)
+                b.send(b"reboot\r")
+                b.run(3000)
+                if len(b.resets) == resets:
+                    raise ScenarioError("the board did not reset")
+                b.boot_until_ready()
+                return json.dumps(b.request("status"))
+            if len(words) == 2 and words[0] == "powerfail" and words[1].isdigit():
+                b.cut_power_at(int(words[1]))
+                return json.dumps({"ok": True, "armed_after_writes": int(words[1])})
+            if len(words) == 3 and words[:2] == ["rtc", "fault"]:
+                self._rtc_fault(words[2])
+                b.run(1500)               # the next control steps see it
+                return json.dumps(b.request("status"))
+            return json.dumps(b.request(line))
+        except self.emu.PowerCut:
+            b.boot_until_ready()
+            return json.dumps({"ok": False, "error": "power failed during a commit; rebooted"})
+        except TimeoutError as e:
+            raise ScenarioError(str(e))
+
+    def _rtc_fault(self, kind):
+        rtc = self.board.rtc
+        if kind in ("reset2000", "reset2021"):
+            rtc.set_datetime(2000 if kind == "reset2000" else 2021, 1, 1, 0, 0, 0)
+            rtc.fault("osf")
+        elif kind in ("osf", "nobus", "stop", "none"):
+            rtc.fault(kind)
+        else:
+            raise ScenarioError("rtc fault: osf|nobus|reset2000|reset2021|stop|none")
+
+    def close(self):
+        self.board.close()
 
 
 def lookup(obj, path):
@@ -167,11 +276,23 @@ def load(path):
     return start, config, steps
 
 
+def board_limit(path):
+    """-> (kind, why) from a `# board: sim-only|emu-only <why>` header line, or (None, "")."""
+    with open(path) as f:
+        for line in f:
+            s = line.strip()
+            if s.startswith("# board:"):
+                words = s[8:].split(None, 1)
+                if words and words[0] in ("sim-only", "emu-only"):
+                    return words[0], words[1] if len(words) > 1 else ""
+    return None, ""
+
+
 def run_scenario(path, make_target):
     start, config, steps = load(path)
     target = make_target(start, config)
     kept = {}
-    last_vend = [0]
+    last_vend = [getattr(target, "vended_at", 0)]
     last = None
     done = 0
     try:
@@ -227,6 +348,7 @@ def main(argv=None):
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--sim", action="store_true", help="start the simulator for each scenario")
     g.add_argument("--port", help="serial port of a board in test mode")
+    g.add_argument("--emu", action="store_true", help="the emulated Pico (tools/emu/board.py)")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: tools/scenarios/*.txt)")
     a = p.parse_args(argv)
     files = a.scenarios or sorted(glob.glob(os.path.join(SCENARIO_DIR, "*.txt")))
@@ -235,17 +357,33 @@ def main(argv=None):
     if a.sim:
         def make(start, config):
             return SimTarget(start, config)
+    elif a.emu:
+        sys.path.insert(0, os.path.join(ROOT, "tools", "emu"))
+        import board as emu
+        if emu.find_rom()[0] is None:
+            print("EMULATED RP2040 NOT AVAILABLE: %s" % emu.find_rom()[1])
+            return 2
+
+        def make(start, config):
+            return EmuTarget(start, config)
     else:
         def make(start, config):
             return SerialTarget(a.port, start, config)
     rows = []
     failed = 0
+    skipped = 0
     for path in files:
         t0 = time.monotonic()
+        kind, why = board_limit(path)
+        if not a.sim and (kind == "sim-only" or (kind == "emu-only" and not a.emu)):
+            rows.append((os.path.basename(path), 0, "skipped: %s: %s" % (kind, why), 0.0))
+            skipped += 1
+            continue
         try:
             steps = run_scenario(path, make)
             result = "pass"
-        except (ScenarioError, OSError, ValueError, KeyError, SystemExit) as e:
+        except (ScenarioError, OSError, ValueError, KeyError, SystemExit, RuntimeError,
+                TimeoutError) as e:
             steps = 0
             result = "FAIL: %s" % e
             failed += 1
@@ -254,7 +392,8 @@ def main(argv=None):
     print("%-*s  %5s  %-6s  %s" % (width, "scenario", "steps", "time", "result"))
     for name, steps, result, secs in rows:
         print("%-*s  %5d  %5.2fs  %s" % (width, name, steps, secs, result))
-    print("%d passed, %d failed" % (len(rows) - failed, failed))
+    print("%d passed, %d failed%s" % (len(rows) - failed - skipped, failed,
+                                      ", %d skipped" % skipped if skipped else ""))
     return 1 if failed else 0
 
 

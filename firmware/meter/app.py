@@ -71,6 +71,8 @@ class App:
         self._next_cut_key = None
         self._next_cut = -1
         self.booted = False
+        self._bench = None               # test mode: meter.benchtime, made when first asked
+        self.wdt = None                  # the watchdog run() feeds (benchtime feeds it too)
 
     # --- time ----------------------------------------------------------------------------
 
@@ -376,7 +378,13 @@ class App:
 
     def board_test_command(self, cmd, args):
         """Test-mode commands a real board can carry out (bench rigs): `rtc set` writes the
-        DS3231, `reboot` resets the MCU shortly after answering.  Others answer ok: false."""
+        DS3231, `reboot` resets the MCU shortly after answering, `advance` and `load` move
+        the bench's time and load (meter/benchtime.py).  Others answer ok: false."""
+        if cmd == "advance" or cmd == "load":
+            if self._bench is None:
+                from meter.benchtime import BenchTime
+                self._bench = BenchTime(self)
+            return self._bench.command(cmd, args)
         if cmd == "rtc" and len(args) == 2 and args[0] == "set":
             try:
                 utc = calendar.parse_iso_utc(args[1])
@@ -398,6 +406,7 @@ class App:
 
     async def run(self, keypad=None, wdt=None, console=None):
         import asyncio
+        self.wdt = wdt
         self.boot()
         tasks = [asyncio.create_task(self._control_task(wdt))]
         if keypad is not None:

@@ -79,6 +79,30 @@ def dev_identity():
     return {"serial": DEV_SERIAL, "meter_key": key.hex()}
 
 
+def factory_files(start, config=None):
+    """The flash a factory leaves: the first record (zero balance) and the event log that
+    App.provision() writes, made on the host by the same code the simulator provisions with."""
+    import shutil
+    from meter.core.calendar import parse_iso_utc
+    import sim
+    state = tempfile.mkdtemp(prefix="emu-factory-")
+    try:
+        cfg = json.loads(config) if isinstance(config, str) else (config or {})
+        s = sim.Simulator(parse_iso_utc(start), cfg, state_dir=state)
+        s.close()
+        out = {}
+        for dirpath, _, names in os.walk(state):
+            for n in names:
+                p = os.path.join(dirpath, n)
+                rel = "/" + os.path.relpath(p, state).replace(os.sep, "/")
+                if rel != "/provisioned":
+                    with open(p, "rb") as f:
+                        out[rel] = f.read()
+        return out
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
 def build_image(files, out_path):
     """files: {path on the board: bytes} -> a littlefs image of the rp2 port's geometry."""
     import littlefs
@@ -94,12 +118,37 @@ def build_image(files, out_path):
         f.write(fs.context.buffer)
 
 
-def firmware_files(board="rp2-pico", build_dir=None):
-    """The deploy path: what `make firmware BOARD=<board>` builds, as {board path: bytes}."""
+def firmware_files(board="rp2-pico", build_dir=None, build_minute=None):
+    """The deploy path: what `make firmware BOARD=<board>` builds, as {board path: bytes}.
+    build_minute: the firmware's build date (meter/app.py BUILD_MINUTE) moved earlier, as the
+    simulator does to replay older dates (a meter refuses a clock before its build date)."""
     if build_dir is None:
         sys.path.insert(0, os.path.join(ROOT, "tools"))
         import build_firmware
-        build_dir = build_firmware.build(board, tempfile.mkdtemp(prefix="emu-fw-"))
+        import shutil
+        tmp = tempfile.mkdtemp(prefix="emu-fw-")
+        src_root = ROOT
+        if build_minute is not None:
+            src_root = os.path.join(tmp, "src")
+            for d in ("firmware", "boards"):
+                shutil.copytree(os.path.join(ROOT, d), os.path.join(src_root, d),
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            app_py = os.path.join(src_root, "firmware", "meter", "app.py")
+            with open(app_py) as f:
+                text = f.read()
+            import re
+            text, n = re.subn(r"BUILD_MINUTE = const\(\d+\)",
+                              "BUILD_MINUTE = const(%d)" % build_minute, text)
+            if n != 1:
+                raise RuntimeError("BUILD_MINUTE not found in meter/app.py")
+            with open(app_py, "w") as f:
+                f.write(text)
+        old_root = build_firmware.ROOT
+        build_firmware.ROOT = src_root
+        try:
+            build_dir = build_firmware.build(board, os.path.join(tmp, "out"))
+        finally:
+            build_firmware.ROOT = old_root
     out = {}
     for dirpath, _, names in os.walk(build_dir):
         for n in names:
@@ -112,10 +161,19 @@ def firmware_files(board="rp2-pico", build_dir=None):
 _FW_CACHE = {}
 
 
-def cached_firmware(board="rp2-pico"):
-    if board not in _FW_CACHE:
-        _FW_CACHE[board] = firmware_files(board)
-    return dict(_FW_CACHE[board])
+def cached_firmware(board="rp2-pico", build_minute=None):
+    key = (board, build_minute)
+    if key not in _FW_CACHE:
+        _FW_CACHE[key] = firmware_files(board, build_minute=build_minute)
+    return dict(_FW_CACHE[key])
+
+
+def build_minute_for(start):
+    """The simulator's rule (tools/sim.py): the build date at most 14 days before `start`."""
+    from meter.app import BUILD_MINUTE
+    from meter.core.calendar import parse_iso_utc
+    m = parse_iso_utc(start) // 60 - 14 * 1440 - 10957 * 1440
+    return None if m >= BUILD_MINUTE else m
 
 
 class Coil:
@@ -142,7 +200,8 @@ class EmulatedBoard:
     outlive watchdog resets and power cuts as the real parts would."""
 
     def __init__(self, start=None, config=None, jumper=True, files=None, identity=True,
-                 board="rp2-pico", flash_image=None, rtc_osf=False, rom=None):
+                 board="rp2-pico", flash_image=None, rtc_osf=False, rom=None,
+                 provisioned=True):
         uf2, rom_path = rom or find_rom()
         if uf2 is None:
             raise RuntimeError("EMULATED RP2040: %s" % rom_path)
@@ -192,11 +251,14 @@ class EmulatedBoard:
                                      bufsize=0)
         self._out = self.proc.stdout
         if flash_image is None:
-            fw = files if files is not None else cached_firmware(board)
+            fw = files if files is not None else cached_firmware(
+                board, build_minute_for(start) if start else None)
             if identity:
                 fw.setdefault("/data/identity.json",
                               json.dumps(identity if isinstance(identity, dict)
                                          else dev_identity()).encode())
+            if provisioned and start is not None:
+                fw.update(factory_files(start, config))
             if config is not None:
                 fw["/config.json"] = (config if isinstance(config, str)
                                       else json.dumps(config)).encode()

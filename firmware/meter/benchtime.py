@@ -1,0 +1,87 @@
+"""Test mode on a board: how a bench rig moves time and load (docs/bench.md, "Time on a board").
+
+A bench cannot wait days, so a board in test mode answers the simulator's `advance <s>` and
+`load <W>` itself:
+
+  load <W>     an imaginary load of W watts from now on: the S0 pulses it would give are
+               counted by `advance` (the real S0 input still counts too)
+  advance <s>  moves the meter's world s seconds on, in the simulator's event-driven steps
+               (Meter.seconds_to_change): for each step the DS3231 is written that much
+               forward and the monotonic seconds are moved on by the same amount (so the
+               meter sees a consistent clock, not a jump), the load's pulses are added, and the
+               control step runs.  The watchdog is fed between steps, as the feeder task would.
+
+Imported only when a test-mode command asks for it; a production meter never loads it.
+"""
+from micropython import const
+
+_MAX_ADVANCE = const(10 * 366 * 86400)
+_DAY = const(86400)
+
+
+class BenchTime:
+    def __init__(self, app):
+        self.app = app
+        self.load_w = 0
+        self._acc = 0            # watt-seconds x pulses per kWh not yet a whole pulse
+
+    def command(self, cmd, args):
+        if cmd == "load":
+            if len(args) != 1 or not args[0].isdigit() or int(args[0]) > 100000:
+                return {"ok": False, "error": "load: watts 0..100000"}
+            self.load_w = int(args[0])
+            self.app.meter.set_power(self.load_w)
+            self.app.control_step()
+            return self.app.status()
+        if cmd == "advance":
+            if len(args) != 1 or not args[0].isdigit():
+                return {"ok": False, "error": "advance: seconds (a whole number)"}
+            secs = int(args[0])
+            if secs > _MAX_ADVANCE:
+                return {"ok": False, "error": "advance: at most %d seconds" % _MAX_ADVANCE}
+            self.advance(secs)
+            return self.app.status()
+        return None
+
+    def advance(self, seconds):
+        """The DS3231 is read once and written once, at the end: in between the steps see the
+        time it would show (its reading + the seconds moved), as the simulator's RTC would."""
+        app = self.app
+        m = app.meter
+        status = app.read_rtc()
+        minute = app.rtc_minute
+        second = app.rtc_second
+        moved = 0
+        remaining = seconds
+        steps = 0
+        while remaining > 0:
+            m.set_power(self.load_w)
+            dt = m.seconds_to_change(self.load_w)
+            dt = min(remaining, max(1, dt), _DAY)
+            moved += dt
+            app.mono_s += dt
+            self._acc += self.load_w * dt * app.cfg.imp_per_kwh
+            pulses = self._acc // 3600000
+            self._acc -= pulses * 3600000
+            pulses += app.hw.s0.take() + app.extra_pulses
+            app.extra_pulses = 0
+            now = app._tick()
+            if status == 0:
+                s = second + moved
+                app.rtc_minute = minute + s // 60
+                app.rtc_second = s % 60
+            was_closed = m.relay_closed()
+            m.step(status, app.osf, app.rtc_minute, app.rtc_second, app.mono_s, pulses)
+            app._after_change(now, was_closed)
+            wdt = app.wdt
+            if wdt is not None:
+                wdt.heartbeat(now)
+                wdt.feed(now)
+            remaining -= dt
+            steps += 1
+        if status == 0 and moved:
+            try:
+                app._write_rtc(app.rtc_minute, app.rtc_second)
+            except OSError:
+                pass                    # a bus fault: the next control step reports it
+        return steps
