@@ -10,7 +10,7 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: test emutest emubench sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -29,7 +29,25 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 test: setup
-	$(MAKE) --no-print-directory pytest mptest mpycheck pyright scenarios
+	$(MAKE) --no-print-directory pytest mptest mpycheck pyright scenarios emutest
+
+# The emulated-chip tier (tools/emu/, docs/bench.md): the deployed firmware on the stock
+# MicroPython UF2 in rp2040js.  Needs ../shared/rp2040/ (or RP2040_UF2 and RP2040_BOOTROM);
+# without them it prints a loud SKIPPED line instead of passing silently.
+EMU_SCENARIOS := replay_lockout reconnect friendly_weekend powercut_topup openpaygo
+emutest: setup
+	@if $(VPY) tools/emu/board.py --check; then \
+	  $(VPY) -m pytest -q emu_tests && \
+	  $(VPY) tools/bench.py --emu $(EMU_SCENARIOS:%=tools/scenarios/%.txt); \
+	else \
+	  echo "=================================================================="; \
+	  echo "=== EMULATED RP2040 TIER SKIPPED (see the line above)          ==="; \
+	  echo "=================================================================="; \
+	fi
+
+# every scenario on the emulated board (slow: several minutes)
+emubench: setup
+	$(VPY) tools/bench.py --emu
 
 pytest:
 	$(VPY) -m pytest -q host_tests
@@ -46,6 +64,7 @@ pyright:
 
 bench: setup
 	$(VPY) tools/bench_perf.py
+	$(VPY) tools/emu/chipbench.py
 
 sim: setup
 	$(VPY) tools/sim.py

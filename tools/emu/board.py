@@ -536,8 +536,15 @@ def main(argv=None):
     p.add_argument("--status", action="store_true", help="boot, print the LCD and status")
     p.add_argument("--start", default="2026-11-28T12:00:00Z", help="the RTC's time at power-on")
     p.add_argument("--no-jumper", action="store_true", help="test jumper not fitted")
+    p.add_argument("--check", action="store_true",
+                   help="exit 0 if the UF2 and boot ROM are found, else print why and exit 1")
     a = p.parse_args(argv)
     uf2, why = find_rom()
+    if a.check:
+        if uf2 is None:
+            print("EMULATED RP2040 TIER SKIPPED: %s (set RP2040_UF2 and RP2040_BOOTROM)" % why)
+            return 1
+        return 0
     if uf2 is None:
         print("EMULATED RP2040 NOT AVAILABLE: %s" % why)
         return 2

@@ -285,6 +285,11 @@ function powerOn() {
   chipState.cmd = []; chipState.rx = []; chipState.wel = false; chipState.dead = false;
   const wd = mcu.peripherals[0x40058];
   wd.onWatchdogTrigger = () => { resetWhy = wd.reason === 2 ? 'force' : 'watchdog'; };
+  const wdWrite = wd.writeUint32.bind(wd);
+  wd.writeUint32 = (offset, value) => {      // LOAD: the watchdog is fed
+    if (offset === 0x04) emit({ ev: 'wdt', t: now() });
+    wdWrite(offset, value);
+  };
   cdc = new QuietCDC(mcu.usbCtrl);
   cdc.onDeviceConnected = () => emit({ ev: 'usb', t: now() });
   cdc.onSerialData = (buf) => {

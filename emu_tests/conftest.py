@@ -1,0 +1,58 @@
+"""The emulated-chip tier: the deployed firmware on the stock MicroPython UF2 in rp2040js
+(tools/emu/).  Skips (loudly, in `make emutest`) where ../shared/rp2040/ is absent."""
+import os
+import sys
+
+import pytest
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for _p in (os.path.join(_ROOT, "tools", "emu"), os.path.join(_ROOT, "tools"),
+           os.path.join(_ROOT, "firmware"), os.path.join(_ROOT, "tools", "cpython_shim")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import board as emu  # noqa: E402
+
+START = "2026-11-30T09:00:00Z"       # a Monday morning: an ordinary working day
+
+
+def _need_rom():
+    uf2, why = emu.find_rom()
+    if uf2 is None:
+        pytest.skip("EMULATED RP2040 TIER SKIPPED: %s" % why)
+
+
+@pytest.fixture
+def make_board():
+    """-> factory(**EmulatedBoard kwargs) of booted boards, closed after the test."""
+    _need_rom()
+    made = []
+
+    def make(**kw):
+        kw.setdefault("start", START)
+        b = emu.EmulatedBoard(**kw)
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.close()
+
+
+@pytest.fixture
+def board(make_board):
+    b = make_board()
+    b.boot_until_ready()
+    return b
+
+
+@pytest.fixture
+def board_pty():
+    """-> the path of a pty behind which an emulated board (test jumper fitted) runs; for
+    mpremote, tools/deploy.py, tools/provision.py."""
+    _need_rom()
+    import emu_pty
+    server = emu_pty.PtyBoard(emu.EmulatedBoard(start=START))
+    server.start()
+    yield server.path
+    server.stop()
