@@ -184,11 +184,13 @@ class Coil:
         self.active = active
         self.on_since = None
         self.pulses = []          # (start ms, length ms)
+        self.starts = []          # start ms of every pulse, the one still on included
 
     def level(self, v, ms):
         on = v == self.active
         if on and self.on_since is None:
             self.on_since = ms
+            self.starts.append(ms)
         elif not on and self.on_since is not None:
             self.pulses.append((self.on_since, ms - self.on_since))
             self.on_since = None

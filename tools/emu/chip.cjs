@@ -188,21 +188,25 @@ class QuietCDC extends rp.USBCDC {
   constructor(usb) {
     super(usb);
     this.pendingRead = null;
-    const answer = usb.onEndpointRead;
+    this.queue = [];                  // unbounded: a paste of any length arrives whole
     usb.onEndpointRead = (endpoint, size) => {
-      if (endpoint === this.outEndpoint && this.txFIFO.itemCount === 0) {
+      if (endpoint !== this.outEndpoint) return;
+      if (!this.queue.length) {
         this.pendingRead = [endpoint, size];
         return;
       }
-      answer(endpoint, size);
+      const n = Math.min(size, this.queue.length);
+      usb.endpointReadDone(endpoint, Uint8Array.from(this.queue.splice(0, n)));
     };
-    this.answer = answer;
+  }
+  sendSerialByte(b) {
+    this.queue.push(b);
   }
   kick() {
-    if (this.pendingRead && this.txFIFO.itemCount) {
+    if (this.pendingRead && this.queue.length) {
       const [e, s] = this.pendingRead;
       this.pendingRead = null;
-      this.answer(e, s);
+      this.usb.onEndpointRead(e, s);
     }
   }
 }
