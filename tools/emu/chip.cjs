@@ -332,7 +332,9 @@ function run(ms) {
   while (clock.nanos < end && !stopForNewline) {
     const core = mcu.core;
     if (core.waiting) {
-      const step = Math.min(clock.nanosToNextAlarm, end - clock.nanos);
+      // asleep until an alarm; with none scheduled only the host can wake it: sleep to the end
+      const next = clock.nanosToNextAlarm;
+      const step = Math.min(next > 0 || clock.nextAlarm ? next : Infinity, end - clock.nanos);
       clock.tick(step > 0 ? step : CYCLE_NS);
     } else {
       clock.tick(core.executeInstruction() * CYCLE_NS);

@@ -141,7 +141,7 @@ def main():
     f = measure()
     kb = 1024
     rows = [
-        ("heap in use at the REPL before the app", "%.1f KB" % (f["heap_base"] / kb), "", None),
+        ("heap at the REPL, modules imported", "%.1f KB" % (f["heap_base"] / kb), "", None),
         ("heap in use after boot (deploy .mpy)", "%.1f KB" % (f["heap_boot"] / kb), "<= 80 KB",
          f["heap_boot"] <= 80 * kb),
         ("heap in use steady state (deploy .mpy)", "%.1f KB" % (f["heap_steady"] / kb),
