@@ -10,7 +10,7 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test emutest emubench sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: test emutest emubench uf2 sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -84,3 +84,21 @@ repl: setup
 
 scenarios: setup
 	$(VPY) tools/bench.py --sim
+
+# The production image for a Pico: MicroPython with boards/manifests/$(BOARD).py frozen in
+# (our _boot.py, the firmware, the board file).  MICROPY = a MicroPython checkout with its
+# submodules (README, "A frozen image"); PICOTOOL = an installed picotool 2.x (optional).
+MICROPY ?=
+PICOTOOL ?=
+UF2_PORT = $(if $(findstring esp32,$(BOARD)),esp32,rp2)
+UF2_MPBOARD = $(if $(findstring pico-w,$(BOARD)),RPI_PICO_W,RPI_PICO)
+uf2: firmware
+	@test -n "$(MICROPY)" || (echo "make uf2 BOARD=rp2-pico MICROPY=/path/to/micropython"; exit 2)
+	@test "$(UF2_PORT)" = rp2 || (echo "make uf2 builds rp2 boards only"; exit 2)
+	$(MAKE) -C $(MICROPY)/mpy-cross
+	$(if $(PICOTOOL),PICOTOOL_FETCH_FROM_GIT_PATH=$(PICOTOOL)) $(MAKE) -C $(MICROPY)/ports/rp2 \
+	  BOARD=$(UF2_MPBOARD) BUILD=build-meter-$(BOARD) -j2 \
+	  CMAKE_ARGS="-DMICROPY_FROZEN_MANIFEST=$(abspath boards/manifests/$(BOARD).py)$(if $(PICOTOOL), -Dpicotool_DIR=$(PICOTOOL)/picotool)"
+	mkdir -p build
+	cp $(MICROPY)/ports/rp2/build-meter-$(BOARD)/firmware.uf2 build/$(BOARD).uf2
+	@echo "built build/$(BOARD).uf2"

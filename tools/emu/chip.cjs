@@ -288,7 +288,13 @@ function powerOn() {
   mcu.flash.set(flash);            // XIP reads this copy; flashEnd() keeps it in step
   chipState.cmd = []; chipState.rx = []; chipState.wel = false; chipState.dead = false;
   const wd = mcu.peripherals[0x40058];
-  wd.onWatchdogTrigger = () => { resetWhy = wd.reason === 2 ? 'force' : 'watchdog'; };
+  wd.onWatchdogTrigger = () => {
+    resetWhy = wd.reason === 2 ? 'force' : 'watchdog';
+    // rp2040js re-arms an expired watchdog at the same instant (an endless alarm loop):
+    // this chip is about to be replaced, so its watchdog stops here
+    wd.alarm.enable = false;
+    wd.timer.enable = false;
+  };
   const wdWrite = wd.writeUint32.bind(wd);
   wd.writeUint32 = (offset, value) => {      // LOAD: the watchdog is fed
     if (offset === 0x04) emit({ ev: 'wdt', t: now() });
