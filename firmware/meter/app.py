@@ -247,7 +247,7 @@ class App:
         m = self.meter
         # the stored lockout (it survives reboots) decides; the entry only mirrors it so that
         # digits are refused as they are typed, while # (reconnect) and the pages still work
-        left = self.desk.lockout_s(m.minute, m.second)
+        left = self.desk.lockout_s(self.mono_s)
         entry.locked_until_ms = (now_ms + left * 1000) & 0x3FFFFFFF if left else -1
         action = entry.press(k, now_ms)
         if action == keys.IGNORED and left and k in "0123456789":
@@ -336,7 +336,7 @@ class App:
         c = m.credit
         nc = self.next_cut_minute()
         lines = self.display.lines()
-        return {
+        out = {
             "ok": True,
             "relay": "closed" if m.relay_closed() else "open",
             "supply": policy.SUPPLY_NAMES[m.supply],
@@ -350,8 +350,12 @@ class App:
             "reason": codes.name(m.reason),
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
             "lcd": [lines[0], lines[1]],
-            "lockout_s": self.desk.lockout_s(m.minute, m.second),
+            "lockout_s": self.desk.lockout_s(self.mono_s),
         }
+        opg = self.desk.openpaygo_lockout_s(self.mono_s)
+        if opg >= 0:
+            out["lockout_openpaygo_s"] = opg
+        return out
 
     def events(self, n):
         out = []

@@ -53,7 +53,8 @@ DEFAULTS = {
     "openpaygo_unit": 100,         # minor units credited per OpenPAYGO unit
     "openpaygo_key": "",           # 32 hex digits; empty: OpenPAYGO tokens refused
     "openpaygo_starting_code": 0,
-    "lockout_cap_s": 30720,        # 512 min
+    "lockout_cap_s": 30720,        # 512 min; also the calm time that takes one level off
+    "openpaygo_lockout_cap_s": 604800,   # 7 days: OpenPAYGO codes are far easier to guess
     # bench rig
     "test_mode": False,
 }
@@ -122,6 +123,9 @@ def _check_ranges(cfg, new):
                 "lockout_cap_s", "token_time_window", "openpaygo_starting_code"):
         if get(key) < 0:
             raise ValueError("%s: must not be negative" % key)
+    for key in ("lockout_cap_s", "openpaygo_lockout_cap_s"):
+        if not 60 <= get(key) <= 31536000:
+            raise ValueError("%s: 60 s to 365 days" % key)
     if not 0 <= get("debt_recovery_pct") <= 100:
         raise ValueError("debt_recovery_pct: 0 to 100")
     for key in ("day_start", "day_end", "cut_start", "cut_end"):
