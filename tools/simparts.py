@@ -70,6 +70,12 @@ class SimRTC:
     def clear_osf(self):
         self.driver.clear_osf()
 
+    def read_store(self, buf):
+        self.driver.read_store(buf)
+
+    def write_store(self, buf):
+        self.driver.write_store(buf)
+
 
 def _fields(utc):
     day, sec = divmod(utc, 86400)

@@ -5,7 +5,9 @@ in the host simulator (tools/sim.py builds it from simulated parts).  It only ta
 hardware through `hw`, an object with these attributes:
 
   rtc      read_time(fields) -> status (0 or an RTC code); fields = [y, mo, d, h, mi, s];
-           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf()
+           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf();
+           optional read_store(buf) / write_store(buf): 7 battery-backed bytes (the DS3231's
+           alarm registers) that keep the energy counted since the last commit
   relay    request(closed, now_ms); poll(now_ms); redrive(now_ms); failed (bool)
   lcd      write_line(row, text)
   s0       take() -> pulses since the last take
@@ -22,7 +24,7 @@ import sys
 
 from micropython import const
 
-from meter.core import calendar, codes, policy, record
+from meter.core import calendar, codes, policy, pulsestore, record
 from meter.core.clock import EPOCH_2000_UNIX, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, Meter
@@ -38,6 +40,7 @@ FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
+_MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
 
 
 class App:
@@ -71,6 +74,13 @@ class App:
         self._next_cut_key = None
         self._next_cut = -1
         self.booted = False
+        # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
+        self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
+        self._ps_age = -1              # what the store last got: age units, pulses
+        self._ps_day = 0
+        self._ps_night = 0
+        imp = self.cfg.imp_per_kwh
+        self._max_pps = (_MAX_LOAD_W * imp + 3599999) // 3600000
 
     # --- time ----------------------------------------------------------------------------
 
@@ -112,7 +122,15 @@ class App:
         minute, second = from_unix(utc)
         self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
-        self.meter.clock.set_time(minute, self.mono_s)
+        m = self.meter
+        m.clock.set_time(minute, self.mono_s)
+        # the first record holds the local day of installation: with charged_day = -1 a power
+        # cut before the next commit would lose every standing charge taken since
+        m.minute = minute
+        m.second = second
+        m.local.update(minute)
+        m.charged_day = m.local.lday
+        m.trusted_prev = m.clock.trusted
         if self.cfg.opening_debt:
             self.meter.credit.add_debt(self.cfg.opening_debt)
         self.commit()
@@ -140,6 +158,8 @@ class App:
             m.lost_record()
             if status == codes.STORAGE_ERROR:
                 m.event(codes.STORAGE_ERROR)
+        else:
+            self._restore_unsaved()
         # the relay state stored is what the household had; the core re-decides from there
         self.control_step(now_ms)
         # the contact's position is unknown after a reset: drive it to the decided state
@@ -151,6 +171,53 @@ class App:
         else:
             relay.redrive(now_ms)
         self.booted = True
+
+    def _restore_unsaved(self):
+        """What the battery-backed store kept of the energy counted since the record."""
+        m = self.meter
+        buf = self._pstore
+        got = None
+        if buf is not None:
+            try:
+                self.hw.rtc.read_store(buf)
+                got = pulsestore.unpack(buf, self.store.seq, self._max_pps)
+            except OSError:
+                got = None
+        if got is None:
+            m.checkpoint_unknown(self.mono_s)
+            return
+        m.restore_unsaved(got[0], got[1], got[2], self.mono_s)
+        if got[1] or got[2]:
+            m.event(codes.UNSAVED_RESTORED, got[1] + got[2])
+
+    def _save_unsaved(self, seq=-1):
+        """Writes the store when what it would hold changed (every step that counted pulses,
+        every 16 s otherwise).  seq >= 0: cleared under that sequence number, before the record
+        that will carry the pulses is written.  Allocation-free in the steady state."""
+        buf = self._pstore
+        if buf is None:
+            return
+        m = self.meter
+        if seq >= 0:
+            age = day = night = 0
+        else:
+            seq = self.store.seq
+            age = m.mono_s - m.last_commit_mono
+            night = m.unsaved_night
+            day = m.unsaved_pulses - night
+            units = age // pulsestore.AGE_UNIT_S
+            if units > pulsestore.AGE_MAX:
+                units = pulsestore.AGE_MAX
+            if units == self._ps_age and day == self._ps_day and night == self._ps_night:
+                return
+            self._ps_age = units
+            self._ps_day = day
+            self._ps_night = night
+        pulsestore.pack_into(buf, seq, age, day, night)
+        try:
+            self.hw.rtc.write_store(buf)
+        except OSError:
+            self._ps_age = -1          # try again at the next step
 
     # --- the 1 Hz control step -----------------------------------------------------------
 
@@ -164,6 +231,7 @@ class App:
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
         self._after_change(now_ms, was_closed)
+        self._save_unsaved()
         return m.supply
 
     def _after_change(self, now_ms, was_closed):
@@ -209,7 +277,10 @@ class App:
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False
-        status = self.store.commit(record.pack(self.meter))
+        payload = record.pack(self.meter)
+        self._save_unsaved(self.store.next_seq())
+        self._ps_age = -1
+        status = self.store.commit(payload)
         if status != 0:
             self.storage_code = codes.STORAGE_ERROR
             self.meter.event(codes.STORAGE_ERROR)

@@ -69,6 +69,11 @@ RECORD_CORRUPT = const(62)    # no valid record: safe default loaded, supply on
 WATCHDOG_RESET = const(63)
 LCD_ERROR = const(64)
 
+# Identity, configuration and the pulse store (exploits range 110-119)
+NO_KEY = const(110)           # no usable meter identity/key: tokens cannot be taken, no cut
+CONFIG_BAD = const(111)       # /config.json refused: defaults in force, no cut
+UNSAVED_RESTORED = const(112)  # energy kept by the battery-backed store charged after a reboot
+
 # Money
 TOPUP = const(70)
 DEBT_RECOVERED = const(71)
@@ -142,6 +147,9 @@ _TABLE = (
     (RECORD_CORRUPT, "record_corrupt", "MEMORY RESET"),
     (WATCHDOG_RESET, "watchdog_reset", "WATCHDOG RESET"),
     (LCD_ERROR, "lcd_error", "DISPLAY ERROR"),
+    (NO_KEY, "no_key", "NO KEY: NO CUT"),
+    (CONFIG_BAD, "config_bad", "CONFIG ERROR"),
+    (UNSAVED_RESTORED, "unsaved_restored", "ENERGY RESTORED"),
     (TOPUP, "topup", "TOP-UP"),
     (DEBT_RECOVERED, "debt_recovered", "DEBT RECOVERED"),
     (EMERGENCY_TAKEN, "emergency_taken", "EMERGENCY TAKEN"),

@@ -18,6 +18,8 @@ _DAY0 = const(10957)          # unix day number of 2000-01-01
 # cut loses at most the larger of the two (never charged: in the household's favour), and a
 # quiet meter does not wear its flash.
 _CHECKPOINT_S = const(1800)
+_STORE_FULL = const(60000)    # pulses of one rate: commit before the battery-backed store's
+                              # 16-bit counts could saturate (meter.core.pulsestore)
 _EVENTS = const(16)           # events buffered between two drains by the app
 
 # commit urgency
@@ -117,6 +119,7 @@ class Meter:
         self.warn_level = 0
         self.commit = COMMIT_NONE
         self.unsaved_pulses = 0
+        self.unsaved_night = 0        # the night-rate part of unsaved_pulses
         self.last_commit_mono = 0
         self.started = False
         self.local = LocalDay(cfg)
@@ -172,7 +175,10 @@ class Meter:
             dt = 0
         self.mono_s = mono_s
         clock.check(status, osf, minute, second, mono_s)
-        if clock.changed:
+        # (the first reading after boot "changes" the trust from the constructor's default: a
+        # reboot that finds the trust the record holds has nothing to log or commit, so
+        # power-cycling does not write the flash)
+        if clock.changed and (self.started or clock.trusted != self.trusted_prev):
             self.event(codes.CLOCK_TRUSTED if clock.trusted else clock.code)
             self.commit = COMMIT_NOW
         if status == 0:
@@ -188,8 +194,11 @@ class Meter:
         self.started = True
         # money
         if pulses > 0:
-            self.credit.pulses(pulses, self.is_night())
+            night = self.is_night()
+            self.credit.pulses(pulses, night)
             self.unsaved_pulses += pulses
+            if night:
+                self.unsaved_night += pulses
         self._standing(dt)
         self._warnings()
         # limiter timing
@@ -287,11 +296,20 @@ class Meter:
                     self.trip_mono = self.mono_s
             self._relay_event(old, supply, dec.reason)
             self.commit = COMMIT_NOW
-        if self.commit == COMMIT_NONE and \
-                self.unsaved_pulses * 10 >= self.cfg.imp_per_kwh and \
-                self.mono_s - self.last_commit_mono >= _CHECKPOINT_S:
+        if self.commit == COMMIT_NONE and self.checkpoint_due():
             self.commit = COMMIT_CHECKPOINT
         return supply
+
+    def checkpoint_due(self):
+        """30 min since the last commit and 0.1 kWh unsaved (or the clock untrusted: its
+        standing charge counts running time, which the store keeps only up to 68 min); or the
+        battery-backed store nearly full."""
+        unsaved = self.unsaved_pulses
+        if unsaved - self.unsaved_night >= _STORE_FULL or self.unsaved_night >= _STORE_FULL:
+            return True
+        if self.mono_s - self.last_commit_mono < _CHECKPOINT_S:
+            return False
+        return unsaved * 10 >= self.cfg.imp_per_kwh or not self.clock.trusted
 
     def _relay_event(self, old, new, reason):
         was_closed = old == policy.CLOSED or old == policy.LIMITED
@@ -310,7 +328,27 @@ class Meter:
         """The app calls this once the record is safely on flash."""
         self.commit = COMMIT_NONE
         self.unsaved_pulses = 0
+        self.unsaved_night = 0
         self.last_commit_mono = self.mono_s
+
+    def restore_unsaved(self, age_s, day, night, mono_s):
+        """At boot, after the record: what the battery-backed store kept of the time before the
+        power cut (meter.core.pulsestore).  The pulses are charged as they were before, the
+        checkpoint clock goes on where it was (a reboot does not restart it), and untrusted
+        running goes on counting towards its standing charge (the trust cannot have changed
+        since the record: a change of trust is committed at once)."""
+        self.credit.pulses(day, False)
+        self.credit.pulses(night, True)
+        self.unsaved_pulses += day + night
+        self.unsaved_night += night
+        self.last_commit_mono = mono_s - age_s
+        if not self.trusted_prev:
+            self.untrusted_s += age_s
+
+    def checkpoint_unknown(self, mono_s):
+        """At boot, when the store could not say how long ago the record was written: the
+        checkpoint is due as soon as consumption is worth one (never restarted by a boot)."""
+        self.last_commit_mono = mono_s - _CHECKPOINT_S
 
     # --- persistence ---------------------------------------------------------------------
 
