@@ -1,15 +1,12 @@
 """Board entry point: MicroPython runs /main.py after boot.  Builds the hardware from /board.py
 (boards/<board>.py), the configuration (/config.json if present), the meter key, and runs the
 app's asyncio tasks.  firmware/_boot.py (frozen) has already mounted the flash without ever
-formatting it; if it could not, supply stays on and the LCD shows the storage error."""
-import asyncio
-import json
+formatting it; if it could not, supply stays on and the LCD shows the storage error.
 
-import board
-from meter.app import App
-from meter.boardhw import Hardware
-from meter.console import Console
-from meter.core.config import Config
+The loading functions import nothing of the board, so host tests call them with a fake
+filesystem (host_tests/test_main_loading.py); main() runs only when this is the main program."""
+from meter import identity
+from meter.storage import BoardFS
 
 
 def storage_mounted():
@@ -20,34 +17,41 @@ def storage_mounted():
         return True
 
 
-def load_config():
-    try:
-        with open("/config.json") as f:
-            return Config(json.load(f))
-    except OSError:
-        return Config()
-    except ValueError:
-        return Config()       # a bad file never stops the meter; defaults are Belgian
+def load_config(fs=None):
+    """-> (Config, error text or None).  A bad file never stops the meter: the defaults (Belgian)
+    are used, the error is printed here and shown and logged by the app (CONFIG_BAD)."""
+    cfg, err = identity.load_config(fs or BoardFS())
+    if err:
+        print("config: %s: %s; defaults in force, no cut" % (identity.CONFIG_PATH, err))
+    return cfg, err
 
 
-def load_identity():
-    """The meter serial and its provisioned key (32 bytes), written at the factory."""
-    try:
-        with open("/data/identity.json") as f:
-            ident = json.load(f)
-        return int(ident["serial"]), bytes.fromhex(ident["meter_key"])
-    except (OSError, ValueError, KeyError):
-        return 0, b""       # no key: native tokens are refused (INVALID), supply stays on
+def load_identity(fs=None):
+    """-> (serial, key, error text or None): the meter serial and its provisioned key (32
+    bytes), written at the factory.  Without a usable key no token can be accepted, so the app
+    never cuts (NO_KEY)."""
+    serial, key, err = identity.load_identity(fs or BoardFS())
+    if err:
+        print("identity: %s: %s; no token can be accepted, no cut" % (identity.IDENTITY_PATH, err))
+    return serial, key, err
 
 
 def main():
+    import asyncio
+
+    import board
+    from meter.app import App
+    from meter.boardhw import Hardware
+    from meter.console import Console
+
     hw = Hardware(board, storage_mounted())
-    serial, key = load_identity()
-    cfg = load_config()
+    serial, key, id_err = load_identity()
+    cfg, cfg_err = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
-              test_mode=hw.test_mode)
+              test_mode=hw.test_mode, identity_error=id_err, config_error=cfg_err)
     console = Console(app, extra=app.board_test_command)
     asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -34,7 +34,7 @@ from meter.display import Display
 from meter.drivers.ticks import diff as ticks_diff
 from meter.eventlog import EventLog
 from meter.storage import RecordStore
-from meter.tokens import TokenDesk
+from meter.tokens import TokenDesk, native_key_bytes
 
 FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
@@ -45,7 +45,7 @@ _MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store
 
 class App:
     def __init__(self, hw, cfg=None, serial=0, meter_key=b"", board="sim", test_mode=False,
-                 build_minute=BUILD_MINUTE):
+                 build_minute=BUILD_MINUTE, identity_error=None, config_error=None):
         self.hw = hw
         self.cfg = cfg if cfg is not None else Config()
         self.serial = serial
@@ -54,6 +54,18 @@ class App:
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
+        # A meter that cannot take a token must never cut (nothing could undo the cut), and one
+        # whose configuration was refused does not know the utility's rules: both hold every
+        # cut (policy.cut_hold), say so on the LCD and log it at boot.
+        self.identity_error = identity_error
+        self.config_error = config_error
+        if self.desk.key_ok():
+            self.fault_code = codes.CONFIG_BAD if config_error else 0
+        else:
+            self.fault_code = codes.NO_KEY
+            if identity_error is None:
+                self.identity_error = "no meter key of %d bytes" % native_key_bytes()
+        self.meter.fault_hold = self.fault_code
         self.display = Display(self)
         self.store = RecordStore(hw.fs)
         self.log = EventLog(hw.fs, "/data/events.bin")
@@ -153,6 +165,10 @@ class App:
                 status = codes.RECORD_CORRUPT
         self.log.load()
         m.event(codes.BOOT, 0)
+        if self.fault_code == codes.NO_KEY:
+            m.event(codes.NO_KEY)
+        if self.config_error:
+            m.event(codes.CONFIG_BAD)
         if status != 0:
             self.storage_code = status
             m.lost_record()
@@ -422,6 +438,7 @@ class App:
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
             "lcd": [lines[0], lines[1]],
             "lockout_s": self.desk.lockout_s(self.mono_s),
+            "fault": codes.name(self.fault_code) if self.fault_code else None,
         }
         opg = self.desk.openpaygo_lockout_s(self.mono_s)
         if opg >= 0:
@@ -439,7 +456,8 @@ class App:
         impl = sys.implementation
         version = ".".join(str(v) for v in impl.version[:3])
         out = {"ok": True, "board": self.board, "firmware": FIRMWARE_VERSION,
-               "serial": self.serial}
+               "serial": self.serial, "identity_error": self.identity_error,
+               "config_error": self.config_error}
         if impl.name == "micropython":
             import gc
             out["micropython"] = version

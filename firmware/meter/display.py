@@ -107,6 +107,8 @@ class Display:
             return [line1, fit(codes.text(codes.ARMED))]
         if app.storage_code:
             return [line1, fit(codes.text(app.storage_code))]
+        if app.fault_code:
+            return [line1, fit(codes.text(app.fault_code))]
         if not m.clock.trusted:
             return [line1, fit(codes.text(m.clock.code))]
         if app.hw.relay.failed:
@@ -155,7 +157,8 @@ class Display:
             label = "CLOCK OK" if m.clock.trusted else "CLOCK E%d" % m.clock.code
             return [fit(label), fit(self._when(m.minute))]
         if sub == 1:
-            err = app.storage_code or (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
+            err = app.storage_code or app.fault_code or \
+                (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
                 (0 if m.clock.trusted else m.clock.code)
             return [fit("ERROR CODE %d" % err), fit(codes.text(err) if err else "NO ERROR")]
         events = app.log.newest(sub - 1)

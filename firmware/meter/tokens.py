@@ -20,14 +20,22 @@ from meter.core.replay import Replay
 from meter.core import replay as replay_mod
 
 _HEAD = "<HBi"
+_KEY_BYTES = 32                    # HMAC-SHA256 meter key (docs/tokens.md, Keys)
 _HEAD_SIZE = struct.calcsize(_HEAD)
 _RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
+
+
+def native_key_bytes():
+    return _KEY_BYTES
 
 
 class TokenDesk:
     def __init__(self, meter, cfg, meter_key):
         self.meter = meter
         self.cfg = cfg
+        # a key of any other length is refused: no token is taken (and the app holds cuts)
+        if not isinstance(meter_key, (bytes, bytearray)) or len(meter_key) != _KEY_BYTES:
+            meter_key = b""
         self.root_key = meter_key          # revision 0, provisioned
         self.key_rev = 0
         self.base = 0
@@ -48,6 +56,10 @@ class TokenDesk:
             self._opg_decoder = openpaygo.OpenPaygoDecoder(
                 bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
         meter.desk = self
+
+    def key_ok(self):
+        """A native meter key was provisioned: tokens can be accepted."""
+        return self._key is not None
 
     # --- persistence (called through Meter.blobs) ----------------------------------------
 
@@ -129,7 +141,9 @@ class TokenDesk:
     def _native(self, digits, status, osf, minute, second, mono_s):
         m = self.meter
         if self._key is None:
-            return self._invalid(mono_s)
+            # nothing to guess at: refused and shown, not counted towards the lockout
+            m.event(codes.NO_KEY)
+            return self._done("invalid", codes.NO_KEY, 0)
         kind, value, token_id = native.decode(self._key, digits)
         if kind == native.INVALID:
             return self._invalid(mono_s)

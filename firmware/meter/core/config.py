@@ -69,7 +69,7 @@ class Config:
             if isinstance(value, list):
                 value = list(value)
             setattr(self, key, value)
-        if overrides:
+        if overrides is not None:
             self.update(overrides)
 
     def __getattr__(self, name):
@@ -79,6 +79,8 @@ class Config:
 
     def update(self, overrides):
         """Applies a dict of settings; raises ValueError naming the first bad one, changing nothing."""
+        if not isinstance(overrides, dict):
+            raise ValueError("the configuration must be a JSON object of settings")
         checked = {}
         for key in overrides:
             if key not in DEFAULTS:
@@ -110,6 +112,21 @@ class Config:
         return out
 
 
+_MONEY_MAX = 10000000               # 100,000.00 in minor units
+_MAXIMA = (
+    ("minor_per_major", 10000), ("imp_per_kwh", 100000),
+    ("price_day", _MONEY_MAX), ("price_night", _MONEY_MAX), ("price_single", _MONEY_MAX),
+    ("standing_charge", _MONEY_MAX), ("emergency_amount", _MONEY_MAX),
+    ("emergency_offer_below", _MONEY_MAX), ("debt_weekly_cap", _MONEY_MAX),
+    ("opening_debt", _MONEY_MAX), ("warn_level_1", _MONEY_MAX), ("warn_level_2", _MONEY_MAX),
+    ("disconnect_threshold", _MONEY_MAX), ("openpaygo_unit", _MONEY_MAX),
+    ("limiter_watts", 1000000), ("limiter_trip_s", 86400), ("limiter_reclose_s", 86400),
+    ("notice", 43200), ("topup_margin", 1440), ("max_off_days", 3660),
+    ("drift_s_per_day", 86400), ("token_time_window", 1440),
+    ("openpaygo_starting_code", 999999999),
+)
+
+
 def _check_ranges(cfg, new):
     def get(k):
         return new[k] if k in new else getattr(cfg, k)
@@ -126,6 +143,13 @@ def _check_ranges(cfg, new):
     for key in ("lockout_cap_s", "openpaygo_lockout_cap_s"):
         if not 60 <= get(key) <= 31536000:
             raise ValueError("%s: 60 s to 365 days" % key)
+    # upper bounds: a value no utility means is a typo, and would make long ints on the board
+    for key, top in _MAXIMA:
+        v = get(key)
+        if v > top or v < -top:
+            raise ValueError("%s: at most %d" % (key, top))
+    if len(get("currency")) > 4:
+        raise ValueError("currency: at most 4 characters")
     if not 0 <= get("debt_recovery_pct") <= 100:
         raise ValueError("debt_recovery_pct: 0 to 100")
     for key in ("day_start", "day_end", "cut_start", "cut_end"):

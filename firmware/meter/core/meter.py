@@ -105,6 +105,7 @@ class Meter:
         self.protected = cfg.protected_customer
         self.free = False
         self.record_lost = False      # no valid record at boot: no cut until a credit token
+        self.fault_hold = 0           # set by the app: NO_KEY or CONFIG_BAD holds every cut
         self.charged_day = -1         # last local day whose standing charge was taken
         self.untrusted_s = 0          # seconds of untrusted running not yet charged a day
         # runtime
@@ -263,6 +264,7 @@ class Meter:
         s.credit_left = self.credit.credit_left()
         s.free = self.free
         s.record_lost = self.record_lost
+        s.fault_hold = self.fault_hold
         s.weekday = lc.weekday
         s.minute_of_day = lc.mod
         s.holiday = lc.holiday
@@ -458,7 +460,8 @@ class Meter:
         """The first minute >= start at which a cut for lack of credit could happen if credit
         stays as it is and nothing else changes; -1 if none (credit fine, clock untrusted, a
         lasting protection).  Used for the display and the console's next_cut."""
-        if self.free or self.medical or self.weather or not self.clock.trusted:
+        if self.free or self.medical or self.weather or not self.clock.trusted or \
+                self.fault_hold:
             return -1
         if self.credit.credit_left() >= self.cfg.disconnect_threshold:
             return -1
