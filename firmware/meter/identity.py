@@ -49,8 +49,8 @@ def _json_object(text):
 def parse_identity(text):
     """-> (serial, key bytes, None) or (0, b"", error text)."""
     obj, err = _json_object(text)
-    if err:
-        return 0, b"", err
+    if err or obj is None:
+        return 0, b"", err or "not a JSON object"
     serial = obj.get("serial")
     if isinstance(serial, bool) or not isinstance(serial, int) or not 0 <= serial <= 0xFFFFFFFF:
         return 0, b"", "serial: want an integer 0 to 4294967295"
@@ -71,8 +71,8 @@ def parse_identity(text):
 def parse_config(text):
     """-> (Config, None) or (default Config, error text naming the first bad setting)."""
     obj, err = _json_object(text)
-    if err:
-        return Config(), err
+    if err or obj is None:
+        return Config(), err or "not a JSON object"
     try:
         return Config(obj), None
     except (ValueError, TypeError) as e:

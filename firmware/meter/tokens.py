@@ -42,16 +42,16 @@ class TokenDesk:
         self.ec_setting = -1               # emergency amount set by token (-1: configuration)
         self.replay = Replay()
         self.lock = Lockout(cfg.lockout_cap_s)
-        self.opg_lock = None
+        # a random 9-digit code passes 1 time in ~14,000: every wrong one locks, and the
+        # counter decays only after a week without one (docs/tokens.md, forging odds); only
+        # used (and stored) when OpenPAYGO is configured
+        self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
         self._key = native.prepare(meter_key) if meter_key else None
         self.opg = None
         self._opg_decoder = None
         if cfg.openpaygo_key:
             from meter.core import openpaygo
             self.opg = openpaygo.OpenPaygoState()
-            # a random 9-digit code passes 1 time in ~14,000: every wrong one locks, and the
-            # counter decays only after a week without one (docs/tokens.md, forging odds)
-            self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
             # one decoder: it keeps the prepared key and hash-chain positions between tokens
             self._opg_decoder = openpaygo.OpenPaygoDecoder(
                 bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
@@ -110,7 +110,7 @@ class TokenDesk:
 
     def openpaygo_lockout_s(self, mono_s):
         """Seconds OpenPAYGO codes stay refused (-1: OpenPAYGO not configured)."""
-        return self.opg_lock.locked_for(mono_s) if self.opg_lock is not None else -1
+        return self.opg_lock.locked_for(mono_s) if self.opg is not None else -1
 
     def enter(self, digits, status, osf, minute, second, mono_s):
         """The lockouts run on mono_s (seconds since boot) only: the RTC readings are for the
