@@ -163,18 +163,25 @@ class Display:
         if m.supply == policy.ARMED:
             return [line1, fit(codes.text(codes.ARMED))]
         # what alternates every 3 s: a planned cut, the main line, the emergency credit
+        # (and a refused /config.json, which must not hide the warnings)
         nc = app.next_cut_minute() if m.clock.trusted else -1
-        ec = c.ec_available() or (c.ec_active and c.credit_left() > c.balance)
-        n = 1 + (1 if nc >= 0 else 0) + (1 if ec else 0)
+        ec = c.ec_available() or (c.ec_active and c.ec_amount > c.ec_used())
+        bad_cfg = getattr(app, "config_error", None) is not None
+        n = 1 + (1 if nc >= 0 else 0) + (1 if ec else 0) + (1 if bad_cfg else 0)
         phase = (self._now_ms // _ALTERNATE_MS) % n
         if nc >= 0:
             if phase == 0:
                 return [line1, fit("CUT " + self._when(nc))]
             phase -= 1
-        if ec and phase == 1:
-            if c.ec_active:
-                return [line1, _two("EMERG. LEFT", money(c.credit_left() - c.balance))]
-            return [line1, fit(codes.text(codes.EMERGENCY_OFFER))]
+        if ec:
+            if phase == 1:
+                if c.ec_active:
+                    return [line1, _two("EMERG. LEFT", money(c.ec_amount - c.ec_used()))]
+                return [line1, fit(codes.text(codes.EMERGENCY_OFFER))]
+            if phase > 1:
+                phase -= 1
+        if bad_cfg and phase == 1:
+            return [line1, fit(codes.text(codes.CONFIG_ERROR))]
         return [line1, fit(self._main_line())]
 
     def _main_line(self):
@@ -188,8 +195,6 @@ class Display:
             return codes.text(codes.RELAY_FAILED)
         if m.reason == codes.SUPPLY_ON and m.warn_level:
             return codes.text(codes.LOW_CREDIT_1 if m.warn_level == 1 else codes.LOW_CREDIT_2)
-        if m.reason == codes.SUPPLY_ON and getattr(app, "config_error", None):
-            return codes.text(codes.CONFIG_ERROR)
         return codes.text(m.reason)
 
     def _when(self, minute):

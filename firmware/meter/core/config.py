@@ -115,6 +115,22 @@ class Config:
         return out
 
 
+def config_from_json(text):
+    """/config.json's text -> (Config, None), or (the defaults, (what was wrong, not_json)) so
+    that a bad file never stops the meter and the LCD, `status` and the event log say why."""
+    import json
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Config(), ("config.json is not JSON", True)
+    if not isinstance(data, dict):
+        return Config(), ("config.json is not a JSON object", True)
+    try:
+        return Config(data), None
+    except ValueError as e:
+        return Config(), ("config.json: %s" % e.args[0], False)
+
+
 def _check_ranges(cfg, new):
     def get(k):
         return new[k] if k in new else getattr(cfg, k)

@@ -110,6 +110,10 @@ def unpack(meter, data):
         meter.medical_until = -1 if not meter.medical else 0x3FFFFFFF
         meter.weather_until = -1 if not meter.weather else 0x3FFFFFFF
         meter.protected_until = -1 if not meter.protected else 0x3FFFFFFF
+        meter.cold = False
+        meter.cold_until = -1
+        meter.ec_offer_since = -1
+        meter.cold_home = False
     meter.load_blobs(data[size:])
     meter.clock.loaded()
     meter.trusted_prev = meter.clock.latched == 0
