@@ -134,8 +134,8 @@ def test_top_up_that_repays_debt_shows_the_split():
     digits = vend(app, T.CREDIT, 2000)
     result = app.submit(digits)
     assert result[0] == "accepted"
-    assert app.last_split == (1500, 500)
     assert app.display.lines() == ["15.00EUR CREDIT ", "5.00EUR DEBT    "]
+    assert app.last_split == (1500, 500)
     assert app.meter.credit.debt == 2500 and app.meter.credit.balance == 1500
 
 
