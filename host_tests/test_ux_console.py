@@ -115,3 +115,12 @@ def test_events_during_an_rtc_outage_show_utc_null(sim):
     ev = ask(sim, "events 3")["events"]
     assert ev[0]["name"] == "button" and ev[0]["utc"] is None and ev[0]["mono_s"] >= 0
     assert all(e["utc"] is None or not e["utc"].startswith("2000") for e in ev)
+
+
+def test_well_formed_class_count_in_the_docs():
+    import os
+    n = sum(1 for cls in range(1 << 18) if T._kind(cls) != T.INVALID)
+    assert n == 195940
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "docs", "tokens.md")) as f:
+        assert "195,940 of the 262,144" in f.read()
