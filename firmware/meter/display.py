@@ -160,11 +160,10 @@ class Display:
         c = m.credit
         # the balance, as the console's `balance`; emergency credit in use is named on line 2
         line1 = _two("CREDIT", self._money(c.balance))
-        if m.supply == policy.ARMED:
-            return [line1, fit(codes.text(codes.ARMED))]
         # what alternates every 3 s: a planned cut, the main line, the emergency credit
         # (and a refused /config.json, which must not hide the warnings)
-        nc = app.next_cut_minute() if m.clock.trusted else -1
+        armed = m.supply == policy.ARMED
+        nc = app.next_cut_minute() if m.clock.trusted and not armed else -1
         ec = c.ec_available() or (c.ec_active and c.ec_amount > c.ec_used())
         bad_cfg = getattr(app, "config_error", None) is not None
         n = 1 + (1 if nc >= 0 else 0) + (1 if ec else 0) + (1 if bad_cfg else 0)
@@ -182,6 +181,8 @@ class Display:
                 phase -= 1
         if bad_cfg and phase == 1:
             return [line1, fit(codes.text(codes.CONFIG_ERROR))]
+        if armed:
+            return [line1, fit(codes.text(codes.ARMED))]
         return [line1, fit(self._main_line())]
 
     def _main_line(self):

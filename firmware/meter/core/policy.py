@@ -15,9 +15,9 @@ A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
   the clock is trusted; the stored state was not lost; no medical, weather, cold, cold-home,
   registration or winter protection; a working day
   (Mon-Fri, not a public holiday, not the working day before one when so configured); inside the
-  cut window (08:00-16:00); the planned cut was not cancelled by token; emergency credit on
-  offer has been offered on the LCD for the notice period; the low-credit warning
-  has been shown for the notice period; and the household keeps `topup_margin` minutes before
+  cut window (08:00-16:00); the planned cut was not cancelled by token; the low-credit warning
+  has been shown for the notice period; emergency credit on offer has been offered on the LCD
+  for the notice period too; and the household keeps `topup_margin` minutes before
   the window closes to top up.  A cut already made stands until the window closes; any other
   hold (night, weekend, a new registration, an untrusted clock...) arms the relay again.
 """
@@ -99,10 +99,10 @@ def cut_hold(s, cfg):
         return codes.OUTSIDE_WINDOW
     if s.cancelled:
         return codes.CUT_CANCELLED
-    if s.ec_unoffered:
-        return codes.EMERGENCY_OFFER  # take it with B then #: no cut before it was offered
     if not s.notice_ok:
         return codes.NOTICE
+    if s.ec_unoffered:
+        return codes.EMERGENCY_OFFER  # take it with B then #: no cut before it was offered
     if mod + cfg.topup_margin > cfg.cut_end:
         return codes.TOO_LATE
     return 0
