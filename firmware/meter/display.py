@@ -234,7 +234,19 @@ class Display:
                 return [fit("EMERGENCY " + money(avail)), fit("PRESS # TO TAKE")]
             return [fit("EMERGENCY CREDIT"), fit("NOT AVAILABLE")]
         if page == 2:
-            if sub % 2 == 0:
+            # last token, next cut, and (cold-home hold configured) the meter's temperature
+            sub %= 3 if app.cfg.cold_hold else 2
+            if sub == 2:
+                q = m.temp_q
+                if q == meter_mod.TEMP_UNKNOWN:
+                    return [fit("METER TEMP."), fit("NOT READ")]
+                tenths = q * 10 // 4
+                sign = "-" if tenths < 0 else ""
+                tenths = -tenths if tenths < 0 else tenths
+                return [_two("METER TEMP.", "%s%d.%dC" % (sign, tenths // 10, tenths % 10)),
+                        fit(codes.text(codes.COLD_HOLD_ON if m.cold_home
+                                       else codes.COLD_HOLD_OFF))]
+            if sub == 0:
                 r = app.last_result
                 if r is None:
                     return [fit("LAST TOKEN"), fit("NONE")]

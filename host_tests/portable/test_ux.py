@@ -291,6 +291,9 @@ def test_app_reads_the_ds3231_temperature_registers():
     st = app.status()["cold_hold"]
     assert st == {"enabled": True, "on": True, "temperature_c": 8.0}
     assert ("cold_hold_on", 80) in events_of(app)
+    for k in "CCC":
+        app.key(k)
+    assert app.display.lines() == ["METER TEMP. 8.0C", "COLD HOLD ON    "]
 
 
 # --- 5. the event log tells the story --------------------------------------------------------
