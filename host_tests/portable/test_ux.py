@@ -382,3 +382,14 @@ def test_events_during_an_rtc_outage_carry_no_false_date():
     assert app.display.lines()[0].strip() == "E93 NO DATE"
     # a dated event before the outage keeps its date
     assert any(e["utc"] and e["utc"].startswith("2026-11-30") for e in app.events(20))
+
+
+def test_a_flag_set_without_an_end_never_expires():
+    rig = Rig(MONDAY_10, balance=-500)
+    m = rig.meter
+    m.warn_since = m.ec_offer_since = rig.minute - 3000
+    m.medical = True                              # as a version 1 record or older code sets it
+    rig.advance(3)
+    assert m.medical and m.reason == codes.MEDICAL
+    assert m.protection_end(meter_mod.PROTECT_MEDICAL) == meter_mod.NO_END
+    assert m.next_cut(rig.minute) == -1

@@ -312,14 +312,17 @@ class Meter:
         return (self.minute - minute) * 60 + self.second >= err
 
     def _expire(self):
+        # (a flag on with a negative end, e.g. set directly, has no end date)
         m = self.minute
-        if self.medical and self.medical_until <= m and self._proven_past(self.medical_until):
+        if self.medical and 0 <= self.medical_until <= m and \
+                self._proven_past(self.medical_until):
             self._ended(PROTECT_MEDICAL)
-        if self.weather and self.weather_until <= m and self._proven_past(self.weather_until):
+        if self.weather and 0 <= self.weather_until <= m and \
+                self._proven_past(self.weather_until):
             self._ended(PROTECT_WEATHER)
-        if self.cold and self.cold_until <= m and self._proven_past(self.cold_until):
+        if self.cold and 0 <= self.cold_until <= m and self._proven_past(self.cold_until):
             self._ended(PROTECT_COLD)
-        if self.protected and self.protected_until <= m and \
+        if self.protected and 0 <= self.protected_until <= m and \
                 self._proven_past(self.protected_until):
             self._ended(PROTECT_CUSTOMER)
 
@@ -359,12 +362,16 @@ class Meter:
     def protection_end(self, kind):
         """-> the end minute of protection `kind` (-1 off, NO_END no end)."""
         if kind == PROTECT_MEDICAL:
-            return self.medical_until if self.medical else -1
-        if kind == PROTECT_WEATHER:
-            return self.weather_until if self.weather else -1
-        if kind == PROTECT_COLD:
-            return self.cold_until if self.cold else -1
-        return self.protected_until if self.protected else -1
+            on, until = self.medical, self.medical_until
+        elif kind == PROTECT_WEATHER:
+            on, until = self.weather, self.weather_until
+        elif kind == PROTECT_COLD:
+            on, until = self.cold, self.cold_until
+        else:
+            on, until = self.protected, self.protected_until
+        if not on:
+            return -1
+        return until if until >= 0 else NO_END
 
     def temperature(self, quarters):
         """A DS3231 temperature reading (quarter degrees C), or None when the bus failed
@@ -567,9 +574,9 @@ class Meter:
         stays as it is and nothing else changes; -1 if none (credit fine, clock untrusted, a
         lasting protection).  Used for the display and the console's next_cut."""
         if self.free or not self.clock.trusted or self.cold_home or \
-                (self.medical and self.medical_until == NO_END) or \
-                (self.weather and self.weather_until == NO_END) or \
-                (self.cold and self.cold_until == NO_END):
+                self.protection_end(PROTECT_MEDICAL) == NO_END or \
+                self.protection_end(PROTECT_WEATHER) == NO_END or \
+                self.protection_end(PROTECT_COLD) == NO_END:
             return -1
         if self.credit.credit_left() >= self.cfg.disconnect_threshold:
             return -1
@@ -584,10 +591,10 @@ class Meter:
             s = self._fill(sit, lc, t)
             s.supply = policy.CLOSED
             # protections end on their date (the live step waits for proven time)
-            s.medical = s.medical and t < self.medical_until
-            s.weather = s.weather and t < self.weather_until
-            s.cold = s.cold and t < self.cold_until
-            s.protected = s.protected and t < self.protected_until
+            s.medical = s.medical and t < self.protection_end(PROTECT_MEDICAL)
+            s.weather = s.weather and t < self.protection_end(PROTECT_WEATHER)
+            s.cold = s.cold and t < self.protection_end(PROTECT_COLD)
+            s.protected = s.protected and t < self.protection_end(PROTECT_CUSTOMER)
             if policy.cut_hold(s, self.cfg) == 0 and not policy.limiter_applies(s, self.cfg):
                 return t
             t += self._minutes_to_change(t, lc.mod)
