@@ -13,6 +13,8 @@ A credit top-up also leaves `split` = (to credit, to debt), worked out before it
 """
 import struct
 
+from micropython import const
+
 from meter.core import calendar, codes
 from meter.core import meter as meter_mod
 from meter.core import token as native
@@ -24,6 +26,7 @@ from meter.core import replay as replay_mod
 
 _HEAD = "<HBi"
 _HEAD_SIZE = struct.calcsize(_HEAD)
+_LAST_DAY = const(36524)             # 2099-12-31, days since 2000-01-01: the calendar's end
 _RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
 
 
@@ -164,6 +167,8 @@ class TokenDesk:
         if kind == native.PROTECT:
             which, days = native.protect_split(value)
             end_day = native.protect_end_day(token_id, self.base, value)
+            if end_day > _LAST_DAY:
+                end_day = _LAST_DAY            # past the calendar's 2099: on to its end
             m.protect_until(which, _local_midnight(end_day, self.cfg) if end_day >= 0 else -1)
             return (codes.PROTECTED_CUSTOMER if which == meter_mod.PROTECT_CUSTOMER
                     else codes.PROTECT_SET), which * 10000 + days

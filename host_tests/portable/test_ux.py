@@ -393,3 +393,12 @@ def test_a_flag_set_without_an_end_never_expires():
     assert m.medical and m.reason == codes.MEDICAL
     assert m.protection_end(meter_mod.PROTECT_MEDICAL) == meter_mod.NO_END
     assert m.next_cut(rig.minute) == -1
+
+
+def test_protection_past_the_calendar_end_is_clamped_not_a_crash():
+    board, app = provisioned(when=(2095, 6, 1, 9, 0, 0))
+    app.desk.base = 3                             # base 3: 2064-2095
+    tid = T.token_id_at(app.meter.minute, 3)
+    result = app.submit(T.encode(KEY, T.PROTECT, T.protect_value(0, T.PROTECT_MAX_DAYS), tid))
+    assert result[0] == "accepted" and app.meter.medical
+    assert app.status()["protections"]["medical"] == "2099-12-30T23:00:00Z"
