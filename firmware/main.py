@@ -18,12 +18,13 @@ def storage_mounted():
 
 
 def load_config(fs=None):
-    """-> (Config, error text or None).  A bad file never stops the meter: the defaults (Belgian)
-    are used, the error is printed here and shown and logged by the app (CONFIG_BAD)."""
-    cfg, err = identity.load_config(fs or BoardFS())
-    if err:
-        print("config: %s: %s; defaults in force, no cut" % (identity.CONFIG_PATH, err))
-    return cfg, err
+    """-> (Config, problem): a bad file never stops the meter (the defaults run); problem is
+    None or (what was wrong, not JSON), printed here and given to App.config_refused for the
+    LCD, `status` and the event log (no cut on rules nobody chose)."""
+    cfg, problem = identity.load_config(fs or BoardFS())
+    if problem is not None:
+        print("config: %s; defaults in force, no cut" % problem[0])
+    return cfg, problem
 
 
 def load_identity(fs=None):
@@ -46,9 +47,11 @@ def main():
 
     hw = Hardware(board, storage_mounted())
     serial, key, id_err = load_identity()
-    cfg, cfg_err = load_config()
+    cfg, problem = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
-              test_mode=hw.test_mode, identity_error=id_err, config_error=cfg_err)
+              test_mode=hw.test_mode, identity_error=id_err)
+    if problem is not None:
+        app.config_refused(problem[0], problem[1])
     console = Console(app, extra=app.board_test_command)
     asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console))
 

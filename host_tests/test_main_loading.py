@@ -42,9 +42,9 @@ def test_main_loads_every_malformed_identity_without_raising(capsys):
 def test_main_loads_every_malformed_config_without_raising(capsys):
     main = load_main()
     for data in cases.BAD_CONFIGS:
-        cfg, err = main.load_config(fs_with("/config.json", data))
-        assert err and cfg.as_dict() == Config().as_dict()
+        cfg, problem = main.load_config(fs_with("/config.json", data))
+        assert problem and cfg.as_dict() == Config().as_dict()
         out = capsys.readouterr().out
-        assert out.startswith("config: /config.json: ") and "defaults in force" in out, out
-    cfg, err = main.load_config(fs_with("/config.json", None))
-    assert err is None and capsys.readouterr().out == ""
+        assert out.startswith("config: config.json") and "defaults in force" in out, out
+    cfg, problem = main.load_config(fs_with("/config.json", None))
+    assert problem is None and capsys.readouterr().out == ""

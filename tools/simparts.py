@@ -76,6 +76,9 @@ class SimRTC:
     def write_store(self, buf):
         self.driver.write_store(buf)
 
+    def temperature(self):
+        return self.driver.temperature()
+
 
 def _fields(utc):
     day, sec = divmod(utc, 86400)

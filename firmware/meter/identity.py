@@ -6,14 +6,14 @@ shape or with a value out of range gives safe defaults and an error text that sa
 wrong, which main.py prints on the console and the app shows on the LCD and logs.  A meter
 without a usable key cannot take a token, so it never cuts (policy.cut_hold: NO_KEY); a
 configuration that was refused leaves the Belgian defaults in force and holds cuts as well
-(CONFIG_BAD): the rules the utility chose are not known.
+(CONFIG_ERROR, App.config_refused): the rules the utility chose are not known.
 
 identity.json: {"serial": <int 0..2**32-1>, "meter_key": "<64 hex digits: 32 bytes>"}
 config.json:   a JSON object of settings (meter.core.config.DEFAULTS), every name known.
 """
 import json
 
-from meter.core.config import Config
+from meter.core.config import Config, config_from_json
 
 IDENTITY_PATH = "/data/identity.json"
 CONFIG_PATH = "/config.json"
@@ -69,14 +69,12 @@ def parse_identity(text):
 
 
 def parse_config(text):
-    """-> (Config, None) or (default Config, error text naming the first bad setting)."""
-    obj, err = _json_object(text)
-    if err or obj is None:
-        return Config(), err or "not a JSON object"
+    """-> (Config, None) or (default Config, (what was wrong, not_json)) as
+    meter.core.config.config_from_json, which never raises on a bad file either."""
     try:
-        return Config(obj), None
-    except (ValueError, TypeError) as e:
-        return Config(), str(e)
+        return config_from_json(text)
+    except TypeError as e:            # (none known: a type slipping past the checks)
+        return Config(), ("config.json: %s" % e, False)
 
 
 def load_identity(fs, path=IDENTITY_PATH):
@@ -88,10 +86,11 @@ def load_identity(fs, path=IDENTITY_PATH):
 
 
 def load_config(fs, path=CONFIG_PATH):
-    """-> (Config, error text or None).  No file at all is not an error: the defaults."""
+    """-> (Config, None or (what was wrong, not_json)) for App.config_refused.  No file at all
+    is not an error: the defaults are meant."""
     text, err = _read(fs, path)
     if err == "missing":
         return Config(), None
     if err:
-        return Config(), err
+        return Config(), ("config.json %s" % err, True)
     return parse_config(text)

@@ -60,12 +60,16 @@ def test_every_malformed_identity_gives_an_error_and_no_key():
 
 def test_every_malformed_config_gives_an_error_and_the_defaults():
     for data in BAD_CONFIGS:
-        cfg, err = identity.load_config(fs_with(identity.CONFIG_PATH, data))
-        assert err and cfg.as_dict() == DEFAULTS, data
-    cfg, err = identity.load_config(fs_with(identity.CONFIG_PATH, None))
-    assert err is None and cfg.as_dict() == DEFAULTS          # no file: defaults, no error
-    cfg, err = identity.load_config(fs_with(identity.CONFIG_PATH, b'{"price_day": 30000}'))
-    assert err is None and cfg.price_day == 30000
+        cfg, problem = identity.load_config(fs_with(identity.CONFIG_PATH, data))
+        assert problem and problem[0].startswith("config.json") and \
+            cfg.as_dict() == DEFAULTS, data
+    fs = fs_with(identity.CONFIG_PATH, b"{}")
+    fs.io_errors.add(identity.CONFIG_PATH)
+    assert identity.load_config(fs)[1][0].startswith("config.json unreadable")
+    cfg, problem = identity.load_config(fs_with(identity.CONFIG_PATH, None))
+    assert problem is None and cfg.as_dict() == DEFAULTS      # no file: defaults, no error
+    cfg, problem = identity.load_config(fs_with(identity.CONFIG_PATH, b'{"price_day": 30000}'))
+    assert problem is None and cfg.price_day == 30000
 
 
 def cut_situation(app):
@@ -73,16 +77,19 @@ def cut_situation(app):
     m = app.meter
     m.credit.balance = -500
     m.warn_since = m.minute - 5000
+    m.ec_offer_since = m.minute - 5000     # emergency credit offered long ago, not taken
 
 
 def booted(meter_key, config_error=None):
     board = FakeBoard((2026, 11, 30, 9, 0, 0))
     app = App(board, Config(), serial=DEV_SERIAL, meter_key=meter_key, board="fake",
-              build_minute=0, config_error=config_error)
+              build_minute=0)
     from meter.core import calendar
     app.provision(calendar.days_from_civil(2026, 11, 30) * 86400 + 9 * 3600)
     app = App(board, Config(), serial=DEV_SERIAL, meter_key=meter_key, board="fake",
-              build_minute=0, config_error=config_error)
+              build_minute=0)
+    if config_error:
+        app.config_refused(config_error)          # what main.py does with a refused file
     app.boot()
     return board, app
 
@@ -112,10 +119,14 @@ def test_a_meter_without_a_usable_key_never_cuts_and_says_so():
 
 def test_a_refused_configuration_holds_cuts_and_says_so():
     from apprig import KEY
-    board, app = booted(KEY, config_error="price_day: expected an integer")
+    board, app = booted(KEY, config_error="config.json: price_day: expected an integer")
     cut_situation(app)
     run(board, app, 5)
-    assert app.meter.supply == policy.CLOSED and app.meter.reason == codes.CONFIG_BAD
-    assert app.display.lines()[1].strip() == "CONFIG ERROR"
-    assert any(e["code"] == codes.CONFIG_BAD for e in app.events(10))
-    assert app.info()["config_error"] == "price_day: expected an integer"
+    assert app.meter.supply == policy.CLOSED and app.meter.reason == codes.CONFIG_ERROR
+    shown = []
+    for phase in range(6):                         # the idle screen alternates every 3 s
+        app.display._now_ms = phase * 3000
+        shown.append(app.display.lines()[1].strip())
+    assert "CONFIG ERROR" in shown
+    assert any(e["code"] == codes.CONFIG_ERROR for e in app.events(10))
+    assert app.status()["config_error"] == "config.json: price_day: expected an integer"
