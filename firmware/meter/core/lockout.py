@@ -41,7 +41,7 @@ class Lockout:
         self.failures = 0       # invalid tokens since the last lock
         self.left = 0           # seconds the current lock still runs (powered time)
         self.calm = 0           # powered seconds since the last invalid entry or decay
-        self._mono = -1         # mono_s the state was brought up to (-1: not since boot)
+        self._mono = 0          # mono_s the state was brought up to (the counter starts at boot)
         top = 1
         s = first_s
         while s < cap_s:
@@ -61,13 +61,9 @@ class Lockout:
         return s if s < self.cap_s else self.cap_s
 
     def advance(self, mono_s):
-        """Brings the lock and the decay up to monotonic second mono_s.  The first call after
-        boot only anchors the counter; an older mono_s is ignored.  Allocation-free."""
-        last = self._mono
-        if last < 0:
-            self._mono = mono_s
-            return
-        dt = mono_s - last
+        """Brings the lock and the decay up to monotonic second mono_s (seconds since boot: a
+        Lockout is made, and loaded, at boot); an older mono_s is ignored.  Allocation-free."""
+        dt = mono_s - self._mono
         if dt <= 0:
             return
         self._mono = mono_s
