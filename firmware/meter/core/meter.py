@@ -197,6 +197,10 @@ class Meter:
             dt = 0
         self.mono_s = mono_s
         self.trust_source = codes.TRUST_READING
+        # the pulses since the last step were drawn under the tariff of that step (on a board a
+        # second ago; in the event-driven simulator, steps land on every tariff switch, so this
+        # is exact there too); the first step after boot charges the cheaper rate
+        night = self.is_night() if self.started else True
         clock.check(status, osf, minute, second, mono_s)
         # (the first reading after boot "changes" the trust from the constructor's default: a
         # reboot that finds the trust the record holds has nothing to commit, so power-cycling
@@ -216,7 +220,6 @@ class Meter:
         self.started = True
         # money
         if pulses > 0:
-            night = self.is_night()
             self.credit.pulses(pulses, night)
             self.unsaved_pulses += pulses
             if night:
