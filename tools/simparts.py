@@ -43,6 +43,17 @@ class SimRTC:
         century bit; the driver refuses those)."""
         self.chip.set_datetime(*_fields(utc))
 
+    def restore(self, regs, stopped, seconds_off):
+        """The chip as saved at the last exit (tools/sim.py --state), having run on its
+        battery for seconds_off since (a stopped oscillator stays where it was)."""
+        chip = self.chip
+        n = min(len(regs), len(chip.regs))
+        chip.regs[:n] = regs[:n]
+        chip.stopped = stopped
+        chip._base_ms = chip.clock.ms
+        if not stopped and seconds_off > 0:
+            chip.advance(seconds_off)
+
     def fault(self, kind):
         chip = self.chip
         if kind == "none":
@@ -109,8 +120,12 @@ class SimLCD:
     def write_line(self, row, text):
         return self.driver.write_line(row, text)
 
+    def line(self, row):
+        return self.driver.line(row)
+
     @property
     def lines(self):
+        """The screen decoded from the bytes the driver sent (tools/fakelcd.FakePCF8574)."""
         return self.chip.lines()
 
 

@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(1)
+VERSION = const(2)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -46,10 +46,26 @@ _FIELDS = (
     ("k", "floor", "i"),
     ("k", "latched", "B"),
 )
+_FIELDS_V1 = _FIELDS
 
-# "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
-_FMT = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS)
+# --- version 2 (simtools): energy split into whole kWh and the Wh rest --------------------
+# energy_wh alone overflowed its int32 after 2.5 years at 100 kW; from version 2 it holds
+# 0..999 and energy_kwh the whole kWh.  A version 1 record loads with its Wh total split.
+_FIELDS = _FIELDS + (
+    ("c", "energy_kwh", "i"),
+)
+# --- end of version 2 --------------------------------------------------------------------
+
+
+def _fmt(fields):
+    # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
+    return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
+
+
+_FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
+_FMT_V1 = _fmt(_FIELDS_V1)
+_SIZE_V1 = struct.calcsize(_FMT_V1)
 
 
 def _owner(meter, which):
@@ -72,17 +88,28 @@ def pack(meter):
 def unpack(meter, data):
     """Loads data into meter; raises ValueError (meter unchanged) when it is not a record of
     this version."""
-    if len(data) < FIXED_SIZE:
+    if len(data) < 2:
         raise ValueError("record too short")
-    values = struct.unpack(_FMT, data[:FIXED_SIZE])
-    if values[0] != VERSION:
-        raise ValueError("record version %d" % values[0])
-    meter.check_blobs(data[FIXED_SIZE:])      # raises before anything is changed
-    for i in range(len(_FIELDS)):
-        which, attr, code = _FIELDS[i]
+    version = data[0] | data[1] << 8
+    if version == VERSION:
+        fields, fmt, size = _FIELDS, _FMT, FIXED_SIZE
+    elif version == 1:
+        fields, fmt, size = _FIELDS_V1, _FMT_V1, _SIZE_V1
+    else:
+        raise ValueError("record version %d" % version)
+    if len(data) < size:
+        raise ValueError("record too short")
+    values = struct.unpack(fmt, data[:size])
+    meter.check_blobs(data[size:])      # raises before anything is changed
+    for i in range(len(fields)):
+        which, attr, code = fields[i]
         v = values[i + 1]
         setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
-    meter.load_blobs(data[FIXED_SIZE:])
+    if version == 1:
+        c = meter.credit
+        c.energy_kwh = c.energy_wh // 1000
+        c.energy_wh -= c.energy_kwh * 1000
+    meter.load_blobs(data[size:])
     meter.clock.loaded()
     meter.trusted_prev = meter.clock.latched == 0
     meter.warn_level = meter.credit.warning_level()   # already shown before the reboot
