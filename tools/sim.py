@@ -326,7 +326,7 @@ def parse_rtc_time(text):
     if len(text) == 20 and text[4] == "-" and text[7] == "-" and text[10] == "T" and \
             text[13] == ":" and text[16] == ":" and text[19] == "Z":
         parts = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
-        if all(p.isdigit() for p in parts):
+        if all(is_digits(p) for p in parts):
             y, mo, d, h, mi, sec = (int(p) for p in parts)
             leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
             dim = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -347,7 +347,7 @@ def serve_stdio(sim):
 
 def serve_tcp(sim, listen):
     host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not is_digits(port):
         raise SystemExit("--listen HOST:PORT")
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
