@@ -29,7 +29,8 @@ class Timeline:
             self.points = self.points[::2]           # long interactive runs: thin out
         self.points.append((t, balance, supply, relay_closed, trusted, error_s))
         if self._last_relay is not None and relay_closed != self._last_relay:
-            self.marks.append((t, "cut" if not relay_closed else "restore", supply))
+            self.marks.append((t, "cut" if not relay_closed else "restore",
+                               "cut (%s)" % supply if not relay_closed else "restored"))
         self._last_relay = relay_closed
 
     def sample(self, t, app):
@@ -106,6 +107,7 @@ def draw(timeline, path, cfg, title="run"):
         raise ValueError("nothing to draw: no samples")
     t0 = pts[0][0]
     t1 = max(pts[-1][0], t0 + 60)
+    tail = t1 + (t1 - t0) // 12          # the calendar a little past the end: what came next
 
     def when(t):
         return _dt.datetime.fromtimestamp(t, _dt.timezone.utc)
@@ -114,42 +116,49 @@ def draw(timeline, path, cfg, title="run"):
     fig, (ax_bal, ax_sup, ax_clk) = plt.subplots(
         3, 1, sharex=True, figsize=(10, 6.2), gridspec_kw={"height_ratios": [3, 1.2, 1.2]})
     artists = 0
-    for a, b in allowed_cut_windows(t0, t1, cfg):
+    for a, b in allowed_cut_windows(t0, tail, cfg):
         for ax in (ax_bal, ax_sup, ax_clk):
             ax.axvspan(when(a), when(b), color="#f4c7c3", alpha=0.6, lw=0,
                        label="calendar cut window (zoneinfo + holidays)" if
                        (ax is ax_bal and artists == 0) else None)
             artists += 1
     cur = getattr(cfg, "currency", "")
-    ax_bal.step(ts, [p[1] / 100 for p in pts], where="post", color="#1f4e9c", lw=1.4,
-                label="balance")
+    line, = ax_bal.step(ts, [p[1] / 100 for p in pts], where="post", color="#1f4e9c", lw=1.4,
+                        label="balance")
+    line.set_gid("balance")
     ax_bal.axhline(0, color="#888", lw=0.6)
     ax_bal.set_ylabel("balance %s" % cur)
     artists += 2
-    ax_sup.step(ts, [_SUPPLY_LEVEL.get(p[2], 0) for p in pts], where="post", color="#2a7d2e",
-                lw=1.4, label="supply")
-    ax_sup.fill_between(ts, 0, [1 if p[3] else 0 for p in pts], step="post", color="#9fd39f",
-                        alpha=0.5, label="relay closed")
+    line, = ax_sup.step(ts, [_SUPPLY_LEVEL.get(p[2], 0) for p in pts], where="post",
+                        color="#2a7d2e", lw=1.4, label="supply")
+    line.set_gid("supply")
+    ax_sup.fill_between(ts, 0, 1, where=[bool(p[3]) for p in pts], step="post",
+                        color="#9fd39f", alpha=0.35, lw=0,
+                        transform=ax_sup.get_xaxis_transform(), label="relay closed")
+    ax_sup.legend(loc="lower left", fontsize=7, framealpha=0.8)
     ax_sup.set_yticks([0, 1, 2, 3])
     ax_sup.set_yticklabels(["off", "armed", "limited", "on"], fontsize=7)
     ax_sup.set_ylim(-0.3, 3.4)
     artists += 2
     errs = [p[5] for p in pts]
+    ax_clk.fill_between(ts, 0, 1, where=[not p[4] for p in pts], step="post",
+                        color="#e8a33d", alpha=0.45, lw=0,
+                        transform=ax_clk.get_xaxis_transform(), label="clock untrusted")
     if any(e is not None for e in errs):
-        ax_clk.step(ts, [(e if e is not None else float("nan")) for e in errs], where="post",
-                    color="#7a3d9c", lw=1.2, label="clock error bound (s)")
-        ax_clk.set_ylabel("error s")
+        # the clock's proven error bound (status clock.error_s); unbounded shows as a gap
+        line, = ax_clk.step(ts, [(e if e is not None else float("nan")) for e in errs],
+                            where="post", color="#7a3d9c", lw=1.2, label="clock error bound")
+        ax_clk.set_ylabel("error bound s")
     else:
+        line, = ax_clk.step(ts, [1 if p[4] else 0 for p in pts], where="post",
+                            color="#c0701a", lw=1.2, label="clock trusted")
         ax_clk.set_ylabel("clock")
         ax_clk.set_yticks([0, 1])
         ax_clk.set_yticklabels(["untrusted", "trusted"], fontsize=7)
         ax_clk.set_ylim(-0.3, 1.3)
-    ax_clk.fill_between(ts, 0, [0 if p[4] else 1 for p in pts], step="post", color="#e8a33d",
-                        alpha=0.45, transform=ax_clk.get_xaxis_transform(),
-                        label="clock untrusted")
-    ax_clk.step(ts, [1 if p[4] else 0 for p in pts], where="post", color="#c0701a", lw=0.8,
-                transform=ax_clk.get_xaxis_transform())
-    artists += 3
+    line.set_gid("clock")
+    ax_clk.legend(loc="lower left", fontsize=7, framealpha=0.8)
+    artists += 2
     styles = {"token": ("#1f4e9c", "v"), "fault": ("#c0392b", "x"), "cut": ("#000", "|"),
               "restore": ("#2a7d2e", "|")}
     seen = set()
@@ -173,6 +182,7 @@ def draw(timeline, path, cfg, title="run"):
     ax_bal.legend(loc="lower left", fontsize=7, ncol=3, framealpha=0.8)
     ax_bal.set_title("%s: %s to %s (UTC)" % (title, when(t0).strftime("%Y-%m-%d %H:%M"),
                                              when(t1).strftime("%Y-%m-%d %H:%M")), fontsize=9)
+    ax_clk.set_xlim(when(t0 - (t1 - t0) // 40), when(tail))
     loc = mdates.AutoDateLocator()
     ax_clk.xaxis.set_major_locator(loc)
     ax_clk.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
