@@ -389,7 +389,10 @@ def main(argv=None):
             p.error("--config: %s" % e)
     start = a.start
     if start is None:
-        start = DEFAULT_START if (a.serve or a.listen) else calendar.iso_utc(int(time.time()))
+        # interactive: now, to the whole minute (App.provision trusts the clock from a whole
+        # minute; a start between minutes reads as a jump of its seconds)
+        start = DEFAULT_START if (a.serve or a.listen) else \
+            calendar.iso_utc(int(time.time()) // 60 * 60)
     try:
         start_utc = calendar.parse_iso_utc(start)
     except ValueError:
