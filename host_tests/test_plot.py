@@ -114,3 +114,27 @@ def test_the_readme_picture_is_committed_and_small():
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and 15000 < len(data) < 200 * 1024
     readme = open(os.path.join(ROOT, "README.md")).read()
     assert "docs/july2020.png" in readme
+
+
+def test_bench_plots_against_the_true_time_not_the_meters_clock():
+    import bench
+
+    class Target:
+        """The meter's clock jumps a day ahead after the first advance."""
+        def __init__(self):
+            self.n = 0
+
+        def send(self, line):
+            self.n += 1
+            clock = "2020-07-05T00:00:00Z" if self.n > 1 else "2020-07-01T10:00:00Z"
+            return json.dumps({"ok": True, "balance": -self.n, "supply": "on",
+                               "relay": "closed", "clock": {"trusted": self.n == 1,
+                                                            "utc": clock}})
+
+    p = bench.Plotter(None, "2020-07-01T10:00:00Z")
+    t = Target()
+    p.send(t, "status")
+    p.send(t, "advance 3600")                      # sent as 4 slices of 900 s
+    times = [pt[0] for pt in p.timeline.points]
+    start = utc("2020-07-01T10:00:00Z")
+    assert times == [start, start + 900, start + 1800, start + 2700, start + 3600]
