@@ -153,10 +153,13 @@ class Simulator:
             dt = min(remaining, max(1, dt), 86400)
             self.move(dt)
             app.control_step()
-            app.ui_step()
+            if ui >= 0 and dt * 1000 >= ui:
+                app.ui_step()            # a page, result or entry timed out: as on the board
             steps += 1
             remaining -= dt
             self.sample()
+        # between deadlines the LCD is refreshed when someone looks (status, the view), not
+        # after every step: nothing times out in between, and a year stays fast
         return steps
 
     def move(self, seconds):
