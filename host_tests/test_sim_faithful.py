@@ -160,6 +160,15 @@ def test_the_view_fits_80x24(sim, setup):
         assert all(len(r) <= 80 for r in rows), [r for r in rows if len(r) > 80]
     assert "q=quit" in rows[-1] and "v=vend" in rows[-1]
     assert rows[3][5:21] == sim.hw.lcd.lines[0]
+    import io
+    out = io.StringIO()
+    real, simview.sys.stdout = simview.sys.stdout, out
+    try:
+        simview.render(sim, 1, True, "y" * 120)
+    finally:
+        simview.sys.stdout = real
+    lines = out.getvalue().replace("\x1b[H", "").split("\n")
+    assert len(lines) <= 24 and all(len(ln) <= 80 for ln in lines)
 
 
 @pytest.mark.parametrize("line", ["pulses \u00b2", "advance \u2460", "load \u0663",
