@@ -95,6 +95,7 @@ def test_typed_digits_time_out(sim):
 def test_the_lcd_is_decoded_from_what_the_driver_sent(sim):
     chip = sim.hw.lcd.chip
     assert chip.display_on and chip.data_writes > 0      # not blank at start
+    assert chip.violations == 0                          # the driver's timing holds
     out = ask(sim, "status")
     assert out["lcd"] == chip.lines()
     assert out["lcd"][0].startswith("CREDIT")

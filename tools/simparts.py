@@ -113,9 +113,11 @@ class SimLCD:
     protocol into a screen (tools/fakehw.FakePCF8574): what the view shows is what the driver
     really sent."""
 
-    def __init__(self):
-        self.chip = fakehw.FakePCF8574()
-        self.driver = Pcf8574Lcd(fakehw.FakeI2C(self.chip), sleep_ms=lambda ms: None)
+    def __init__(self, clock):
+        # the chip checks the HD44780's timing against the virtual clock, and the driver's
+        # waits move it on: an init the real display would miss shows up in chip.violations
+        self.chip = fakehw.FakePCF8574(clock=clock)
+        self.driver = Pcf8574Lcd(fakehw.FakeI2C(self.chip), sleep_ms=clock.advance_ms)
 
     def write_line(self, row, text):
         return self.driver.write_line(row, text)
@@ -166,7 +168,7 @@ class SimHardware:
         self.clock = clock
         self.rtc = rtc
         self.relay = SimRelay()
-        self.lcd = SimLCD()
+        self.lcd = SimLCD(clock)
         self.s0 = SimS0()
         self.leds = SimLeds()
         self.buzzer = None
