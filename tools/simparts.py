@@ -10,6 +10,8 @@ from meter.drivers.ds3231 import DS3231
 from meter.drivers.lcd import Pcf8574Lcd
 
 RTC_FAULTS = ("osf", "nobus", "reset2000", "reset2021", "stop", "none")
+# files the simulator keeps beside the flash in --state (tools/sim.py): not on the meter
+HOST_FILES = ("provisioned", "rtc.json", "rtc.json.tmp")
 
 
 class VirtualClock:
@@ -195,6 +197,8 @@ class SimFlash(FakeFS):
             rel = "/" if rel == "/." else rel
             self.dirs[rel] = True
             for name in filenames:
+                if rel == "/" and name in HOST_FILES:
+                    continue                 # the simulator's own, not the meter's flash
                 path = (rel.rstrip("/") + "/" + name)
                 with open(os.path.join(dirpath, name), "rb") as f:
                     data = f.read()
