@@ -9,6 +9,7 @@ on stderr and exit status 2.
     settime                            the issue minute (--at, default now) becomes the time
     emergency --amount X               emergency credit amount (0 = none)
     keychange [--new-rev R] [--new-base B]
+    protect medical|weather|cold|protected --days N | --until YYYY-MM-DD | --off
     decode DIGITS                      prints what a token says; exit 0 valid, 1 invalid
     history SERIAL                     the tokens the journal holds for a meter
     meters                             the meters the journal knows
@@ -174,6 +175,16 @@ def _emergency_args(s):
     s.add_argument("--amount", type=emergency_arg, required=True)
 
 
+def _protect_args(s):
+    s.add_argument("which", choices=T.PROTECT_KINDS)
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--days", type=int_arg(1, T.PROTECT_MAX_DAYS, "--days"),
+                   help="through the end of the issue date + DAYS (meter's local midnight)")
+    g.add_argument("--until", type=date_arg, metavar="YYYY-MM-DD",
+                   help="the last protected day")
+    g.add_argument("--off", action="store_true", help="end it now")
+
+
 def _keychange_args(s):
     s.add_argument("--new-rev", type=int_arg(1, T.KEY_REV_MAX, "--new-rev"),
                    help="default: the current revision + 1")
@@ -190,6 +201,8 @@ TOKEN_COMMANDS = [
     ("emergency", "emergency credit amount", _emergency_args),
     ("clear", "clear alerts", None),
     ("keychange", "new key revision and base", _keychange_args),
+    ("protect", "medical, weather or cold protection, or the protected-customer flag, to an "
+     "end date (or --off)", _protect_args),
 ]
 
 
@@ -338,6 +351,17 @@ def encode_for(p, args, key, tid, key_rev, base):
             p.error("--start must be from the issue date %s to %d days after it"
                     % (iso_day(issue_day), T.NOCUT_MAX_OFFSET))
         return T.NOCUT, T.nocut_value(offset, args.days)
+    if cmd == "protect":
+        which = T.PROTECT_KINDS.index(args.which)
+        days = 0
+        if args.days is not None:
+            days = args.days
+        elif args.until is not None:
+            days = args.until - T.issue_minute(tid, base) // 1440
+            if not 1 <= days <= T.PROTECT_MAX_DAYS:
+                p.error("--until must be 1 to %d days after the issue date %s"
+                        % (T.PROTECT_MAX_DAYS, iso_day(T.issue_minute(tid, base) // 1440)))
+        return T.PROTECT, T.protect_value(which, days)
     if cmd == "keychange":
         new_rev = args.new_rev if args.new_rev is not None else key_rev + 1
         new_base = args.new_base
@@ -376,6 +400,12 @@ def describe(kind, value, tid, base):
     if kind == T.NOCUT:
         _, days = T.nocut_split(value)
         return "start %s, %d days" % (iso_day(T.nocut_start_day(tid, base, value)), days)
+    if kind == T.PROTECT:
+        which, days = T.protect_split(value)
+        if days == 0:
+            return "%s off" % T.PROTECT_KINDS[which]
+        return "%s through %s" % (T.PROTECT_KINDS[which],
+                                  iso_day(T.protect_end_day(tid, base, value) - 1))
     if kind == T.KEY_CHANGE:
         rev, new_base = T.keychange_split(value)
         return "key revision %d, base %d (%s)" % (rev, new_base,

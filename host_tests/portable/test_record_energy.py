@@ -1,5 +1,5 @@
-"""The record's energy counter (record version 2): whole kWh plus the Wh rest, so 20 years
-at 100 kW fit; a version 1 record (one Wh field) still loads.  Portable."""
+"""The record's energy counter (record version 3): whole kWh plus the Wh rest, so 20 years
+at 100 kW fit; version 1 and 2 records (one Wh field) still load.  Portable."""
 import struct
 
 from meter.core import record
@@ -30,17 +30,23 @@ def test_pulses_carry_whole_kwh():
     assert (c.energy_kwh, c.energy_wh) == (1001, 1)
 
 
-def test_a_version_1_record_still_loads():
+def _old_record(version, count, fmt):
     m = Meter(Config(), 0)
     m.credit.balance = 1234
-    values = [1]
-    for which, attr, code in record._FIELDS_V1:
+    fields = record._FIELDS[:count]
+    values = [version]
+    for which, attr, code in fields:
         owner = m.credit if which == "c" else (m.clock if which == "k" else m)
         v = getattr(owner, attr)
         values.append((1 if v else 0) if code == "?" else v)
-    values[1 + [f[1] for f in record._FIELDS_V1].index("energy_wh")] = 2000000005
-    data = struct.pack(record._FMT_V1, *values) + m.blobs()
-    m2 = Meter(Config(), 0)
-    record.unpack(m2, data)
-    assert m2.credit.balance == 1234
-    assert (m2.credit.energy_kwh, m2.credit.energy_wh) == (2000000, 5)
+    values[1 + [f[1] for f in fields].index("energy_wh")] = 2000000005
+    return struct.pack(fmt, *values) + m.blobs()
+
+
+def test_version_1_and_2_records_still_load():
+    for version, count, fmt in ((1, record._V1_FIELDS, record._FMT_V1),
+                                (2, record._V2_FIELDS, record._FMT_V2)):
+        m2 = Meter(Config(), 0)
+        record.unpack(m2, _old_record(version, count, fmt))
+        assert m2.credit.balance == 1234
+        assert (m2.credit.energy_kwh, m2.credit.energy_wh) == (2000000, 5)
