@@ -208,6 +208,7 @@ def test_the_simulator_vends_at_its_own_time(sim):
     out = ask(sim, "vend credit 1.00")
     assert out["result"] == "accepted"
     for bad in ("vend", "vend credit", "vend credit -1", "vend decode 1",
-                "vend credit 1 --at 2026-01-01T00:00:00Z", "vend --key-file x credit 1"):
+                "vend credit 1 --at 2026-01-01T00:00:00Z", "vend --key-file x credit 1",
+                "vend credit 1 --db /nonexistent/j.sqlite", "vend frobnicate"):
         out = ask(sim, bad)
         assert out["ok"] is False and out["error"], bad

@@ -263,7 +263,7 @@ class Simulator:
         if not argv or argv[0] in ("decode", "openpaygo", "history", "meter", "meters"):
             raise ConsoleError("vend: credit AMOUNT | reconnect | cancel-cut | clear | settime"
                                " | emergency --amount X | nocut --start D --days N")
-        if "--at" in argv or any(a.startswith("--key") or a == "--serial" for a in argv):
+        if any(a in ("--at", "--serial", "--db") or a.startswith("--key") for a in argv):
             raise ConsoleError("vend: the simulator vends at its own time for its own meter")
         minute = max(self.world_utc() // 60, self.last_vend_minute + 1)
         try:
