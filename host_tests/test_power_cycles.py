@@ -15,8 +15,8 @@ def check(result, max_writes_per_day):
     days = result["days"]
     # the household gains at most 0.1 kWh a day from the cycling (and never pays for energy
     # it did not draw)
-    gained_wh = oracle.wh() - m.credit.energy_wh
-    assert -1 <= gained_wh <= 100 * days, (oracle.wh(), m.credit.energy_wh)
+    gained_wh = oracle.wh() - m.credit.energy_total_wh()
+    assert -1 <= gained_wh <= 100 * days, (oracle.wh(), m.credit.energy_total_wh())
     assert m.credit.standing_charged == oracle.standing()
     owed = oracle.energy_cost() + oracle.standing()
     # whole minor units leave the balance, the fraction stays in the meter

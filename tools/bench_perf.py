@@ -68,7 +68,7 @@ def simulated_year():
         print("record writes per simulated day of normal use: %.1f (%d in 365 days)"
               % (writes / 365, writes))
         print("  year's energy %d kWh, balance at the end %d minor units, relay %s"
-              % (m.credit.energy_wh // 1000, m.credit.balance,
+              % (m.credit.energy_total_wh() // 1000, m.credit.balance,
                  "closed" if m.relay_closed() else "open"))
     finally:
         s.close()
@@ -145,7 +145,7 @@ def power_cycling():
                                 ("every 5 min", 5 * 60, 3)):
         r = rigs.power_cycles("2026-11-30T06:10:00Z", period, days)
         o = r["oracle"]
-        gained = (o.wh() - r["meter"].credit.energy_wh) / days
+        gained = (o.wh() - r["meter"].credit.energy_total_wh()) / days
         # the simulator charges a step's pulses at the tariff of the step's end: the same steps
         # without the power cycles show how much of the money difference that is
         base = rigs.power_cycles("2026-11-30T06:10:00Z", period, days, reboot=False) \

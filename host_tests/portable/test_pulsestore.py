@@ -31,11 +31,11 @@ def test_the_ds3231_keeps_the_store_over_a_power_cut_and_the_energy_is_charged()
     run(board, app, 600, 1)                        # 600 pulses: 0.6 kWh, no checkpoint yet
     m = app.meter
     assert m.unsaved_pulses == 600
-    balance, energy = m.credit.balance, m.credit.energy_wh
+    balance, energy = m.credit.balance, m.credit.energy_total_wh()
     regs = bytes(board.chip.regs[7:14])
     assert regs != bytes(7)
     app = reboot(board)                            # RAM lost, the chip kept its registers
-    assert app.meter.credit.energy_wh == energy and app.meter.credit.balance == balance
+    assert app.meter.credit.energy_total_wh() == energy and app.meter.credit.balance == balance
     assert app.meter.unsaved_pulses == 600
     assert any(e["code"] == codes.UNSAVED_RESTORED and e["value"] == 600
                for e in app.events(5))
@@ -45,16 +45,16 @@ def test_the_ds3231_keeps_the_store_over_a_power_cut_and_the_energy_is_charged()
     run(board, app, 1300, 1)
     assert app.store.writes == writes + 1
     # after the commit, a reboot restores nothing twice
-    energy = app.meter.credit.energy_wh
+    energy = app.meter.credit.energy_total_wh()
     app = reboot(board)
-    assert app.meter.credit.energy_wh == energy
+    assert app.meter.credit.energy_total_wh() == energy
 
 
 def test_a_cut_between_clearing_the_store_and_the_record_counts_nothing_twice():
     board, app = provisioned()
     run(board, app, 100, 1)
     m = app.meter
-    energy = m.credit.energy_wh
+    energy = m.credit.energy_total_wh()
     # the store is cleared under the next sequence number, then the record write fails
     board.fs.io_errors.add("/data/rec_a.bin")
     board.fs.io_errors.add("/data/rec_b.bin")
@@ -63,7 +63,7 @@ def test_a_cut_between_clearing_the_store_and_the_record_counts_nothing_twice():
     app = reboot(board)
     # the old record and a store that does not belong to it: the 100 pulses are lost once,
     # in the household's favour, never charged twice
-    assert energy - 100 <= app.meter.credit.energy_wh <= energy
+    assert energy - 100 <= app.meter.credit.energy_total_wh() <= energy
 
 
 class RtcWithoutStore:
