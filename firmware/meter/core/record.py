@@ -1,7 +1,7 @@
 """The meter's persistent state as one fixed-layout byte string (METER.md §9).
 
 Everything that must survive a power cut together — balance, debt, emergency credit, counters,
-registrations, protections, clock floor and trust latch, supply state, and the token layer's
+registrations, protections, the clock's proven interval, supply state, and the token layer's
 replay memory, lockout and OpenPAYGO counter — is packed here, so that storage can write it
 atomically as one record.  The layout is versioned; an unknown version or a wrong length is
 refused (ValueError) and the caller falls back to the safe default (supply on, error shown).
@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(1)
+VERSION = const(2)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -43,13 +43,26 @@ _FIELDS = (
     ("m", "warn_since", "i"),
     ("m", "charged_day", "i"),
     ("m", "untrusted_s", "i"),
-    ("k", "floor", "i"),
-    ("k", "latched", "B"),
+    ("k", "p_lo_min", "i"),       # v1: the clock floor (a lower bound too)
+    ("k", "why", "B"),            # v1: the trust latch (now: why the interval is wide)
+    # --- v2: the clock's proven interval (docs/clock.md).  The interval [lo, hi] and an RTC
+    # reading taken at the same instant: after a power-off lo still holds, and the RTC's
+    # elapsed time since that reading carries hi (p_hi_min -1: unbounded, p_rtc_min -1: no
+    # healthy reading to measure from).
+    ("k", "p_lo_sec", "B"),
+    ("k", "p_hi_min", "i"),
+    ("k", "p_hi_sec", "B"),
+    ("k", "p_rtc_min", "i"),
+    ("k", "p_rtc_sec", "B"),
+    # --- end of v2
 )
+_V1_FIELDS = 30                   # a version 1 record holds the first 30 fields
 
 # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
 _FMT = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
+_FMT_V1 = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS[:_V1_FIELDS])
+_SIZE_V1 = struct.calcsize(_FMT_V1)
 
 
 def _owner(meter, which):
@@ -62,6 +75,7 @@ def _owner(meter, which):
 
 def pack(meter):
     """-> bytes: the fixed fields followed by the token layer's blobs (meter.blobs())."""
+    meter.clock.snapshot()
     values = [VERSION]
     for which, attr, code in _FIELDS:
         v = getattr(_owner(meter, which), attr)
@@ -72,17 +86,30 @@ def pack(meter):
 def unpack(meter, data):
     """Loads data into meter; raises ValueError (meter unchanged) when it is not a record of
     this version."""
-    if len(data) < FIXED_SIZE:
+    if len(data) < 2:
         raise ValueError("record too short")
-    values = struct.unpack(_FMT, data[:FIXED_SIZE])
-    if values[0] != VERSION:
-        raise ValueError("record version %d" % values[0])
-    meter.check_blobs(data[FIXED_SIZE:])      # raises before anything is changed
-    for i in range(len(_FIELDS)):
+    version = data[0] | data[1] << 8
+    if version == VERSION:
+        fmt, size, n = _FMT, FIXED_SIZE, len(_FIELDS)
+    elif version == 1:
+        fmt, size, n = _FMT_V1, _SIZE_V1, _V1_FIELDS
+    else:
+        raise ValueError("record version %d" % version)
+    if len(data) < size:
+        raise ValueError("record too short")
+    values = struct.unpack(fmt, data[:size])
+    meter.check_blobs(data[size:])      # raises before anything is changed
+    clock = meter.clock
+    if version == 1:
+        # a floor and a latch: the floor is a lower bound, no upper bound is known
+        clock.p_lo_sec = 0
+        clock.p_hi_min = -1
+        clock.p_rtc_min = -1
+    for i in range(n):
         which, attr, code = _FIELDS[i]
         v = values[i + 1]
         setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
-    meter.load_blobs(data[FIXED_SIZE:])
-    meter.clock.loaded()
-    meter.trusted_prev = meter.clock.latched == 0
+    meter.load_blobs(data[size:])
+    clock.loaded()
+    meter.trusted_prev = clock.why == 0 and clock.p_hi_min >= 0
     meter.warn_level = meter.credit.warning_level()   # already shown before the reboot
