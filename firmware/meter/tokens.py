@@ -11,8 +11,8 @@ seconds of lockout left), and True when the RTC is to be written from the clock'
 set-time token; else None).
 
 Time from tokens (docs/clock.md): a valid token proves that the true time is at least its issue
-minute (an anchor with no upper bound); a set-time token says the true time is within
-`token_time_window` minutes of its issue minute.  Neither can move the clock outside the
+minute less `token_skew_s` (the vending clock may run ahead; an anchor with no upper bound); a
+set-time token also says the true time is within `token_time_window` minutes of its issue.  Neither can move the clock outside the
 interval the meter has proven: a set-time token older than the proven lower bound is refused.
 """
 import struct
@@ -128,8 +128,9 @@ class TokenDesk:
         rtc = None
         if kind == native.SET_TIME:
             # issued during minute `issue`, typed within the window of its issue
-            used = m.clock.anchor(issue, 0, issue + 1 + self.cfg.token_time_window, 0, mono_s,
-                                  codes.TIME_SET)
+            lo = issue * 60 - self.cfg.token_skew_s
+            used = m.clock.anchor(lo // 60, lo % 60, issue + 1 + self.cfg.token_time_window, 0,
+                                  mono_s, codes.TIME_SET)
             if used == codes.TOKEN_TIME_BAD:
                 m.event(codes.TOKEN_TIME_BAD, token_id)
                 m.commit = 2
@@ -140,7 +141,8 @@ class TokenDesk:
             code = codes.TIME_SET
             shown = 0
         else:
-            used = m.clock.anchor(issue, 0, -1, 0, mono_s, codes.TOKEN_ACCEPTED)
+            lo = issue * 60 - self.cfg.token_skew_s
+            used = m.clock.anchor(lo // 60, lo % 60, -1, 0, mono_s, codes.TOKEN_ACCEPTED)
             if used:
                 m.event(used, token_id)
             code, shown = self._apply(kind, value, token_id, issue)

@@ -51,6 +51,8 @@ DEFAULTS = {
     "clock_max_error_s": 3600,     # trusted while the proven interval is at most this wide
     "max_off_days": 400,           # an RTC farther than this from the lower bound is not read
     "token_time_window": 15,       # minutes: a set-time token says "now is within this of my issue"
+    "token_skew_s": 120,           # a vending clock may run this far ahead: a token's issue
+                                   # time proves only "now >= issue - this"
     # tokens (§7)
     "openpaygo_unit": 100,         # minor units credited per OpenPAYGO unit
     "openpaygo_key": "",           # 32 hex digits; empty: OpenPAYGO tokens refused
@@ -121,7 +123,7 @@ def _check_ranges(cfg, new):
     for key in ("price_day", "price_night", "price_single", "standing_charge", "emergency_amount",
                 "debt_weekly_cap", "opening_debt", "limiter_watts", "limiter_trip_s", "limiter_reclose_s",
                 "notice", "topup_margin", "max_off_days", "clock_max_error_s", "openpaygo_unit",
-                "lockout_cap_s", "token_time_window", "openpaygo_starting_code"):
+                "lockout_cap_s", "token_time_window", "token_skew_s", "openpaygo_starting_code"):
         if get(key) < 0:
             raise ValueError("%s: must not be negative" % key)
     if not 0 <= get("clock_drift_ppm") <= 1000:

@@ -175,13 +175,19 @@ class Meter:
             dt = 0
         self.mono_s = mono_s
         clock.check(status, osf, minute, second, mono_s)
+        logged = 0
         if clock.trust_changed:
-            self.event(codes.CLOCK_TRUSTED if clock.trusted else clock.code)
+            logged = codes.CLOCK_TRUSTED if clock.trusted else clock.code
+            self.event(logged)
             self.commit = COMMIT_NOW
         elif clock.changed and clock.code:
-            self.event(clock.code)
+            logged = clock.code
+            self.event(logged)
         rc = clock.rtc_code
-        if rc and (rc != self._rtc_logged or mono_s - self._rtc_logged_mono >= 86400):
+        if rc == logged:
+            self._rtc_logged = rc
+            self._rtc_logged_mono = mono_s
+        elif rc and (rc != self._rtc_logged or mono_s - self._rtc_logged_mono >= 86400):
             # the RTC disagrees with the proven time: logged once a day at most per kind
             self.event(rc)
             self._rtc_logged = rc
