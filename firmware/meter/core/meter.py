@@ -40,6 +40,7 @@ class LocalDay:
         self.winter = False
         self.week = 0                 # Monday-based week index
         self.ymd = 0                  # yyyymmdd, for display
+        self._minute = -1             # the UTC minute the facts are for
 
     def local_minute(self, minute):
         cfg = self.cfg
@@ -49,6 +50,9 @@ class LocalDay:
         return minute + off // 60
 
     def update(self, minute):
+        if minute == self._minute:
+            return                    # the control step runs every second: once a minute
+        self._minute = minute
         lm = self.local_minute(minute)
         lday = lm // 1440
         self.mod = lm - lday * 1440
