@@ -10,7 +10,7 @@ import sys
 import time
 
 from meter.core import codes
-from meter.display import money
+from meter.display import error_text, money
 
 SPEEDS = (1, 60, 3600)
 FAULT_CYCLE = ("osf", "nobus", "stop", "reset2000", "none")
@@ -26,7 +26,9 @@ def render(sim, speed, paused, message):
     supply = st["supply"].upper()
     led_supply = "(*)" if m.relay_closed() else "( )"
     led_alert = "(!)" if (m.warn_level or not m.clock.trusted or app.storage_code) else "( )"
-    clock = "TRUSTED" if st["clock"]["trusted"] else "UNTRUSTED: %s" % codes.name(m.clock.code)
+    err = "+-" + error_text(m.clock.error_s)
+    clock = ("TRUSTED " + err) if st["clock"]["trusted"] else \
+        "UNTRUSTED %s: %s" % (err, codes.name(m.clock.code))
     nc = st["next_cut"] or "none"
     rows = [
         "Budget meter simulator".ljust(80),
