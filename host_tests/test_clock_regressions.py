@@ -116,6 +116,9 @@ def test_new_meter_is_trusted_whatever_the_second(world, second):
     assert out["clock"]["error_s"] <= 5
     out = w.ask("advance 3600")
     assert out["clock"]["trusted"] is True
+    # the clock page (D) shows trust and the error bound
+    out = w.ask("key D")
+    assert out["lcd"][0].rstrip() == "CLOCK OK +-%dS" % out["clock"]["error_s"], out["lcd"]
 
 
 # --- a stale set-time token moves the clock back -----------------------------------------------
