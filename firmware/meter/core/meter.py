@@ -310,9 +310,9 @@ class Meter:
         return s
 
     def _decide(self):
+        self._sync_time()
         self._sync_trust()
         dec = self.dec
-        self._sync_time()
         supply = policy.decide(self._fill(self.sit, self.local_lo, self.clock.lo_minute,
                                           self.span_min()), self.cfg, dec)
         self.pressed = False
