@@ -249,3 +249,35 @@ def test_v1_fields_load_as_a_lower_bound():
     c.loaded()
     c.check(0, False, T + 5, 0, 0)
     assert not c.trusted and c.lo_minute == T and c.code == codes.CLOCK_JUMPED
+
+
+def test_an_rtc_out_of_rate_cannot_carry_a_power_off():
+    for ppm_off in (-500, 500):
+        c = provisioned(ppm=50)
+        c.check(0, False, T, 37, 0)
+        rtc = secs(T, 37)
+        mono = 0
+        for _ in range(24):                       # a day, an hour at a time
+            mono += 3600
+            rtc += 3600 + 3600 * ppm_off // 1000000
+            c.check(0, False, rtc // 60, rtc % 60, mono)
+            if c.rtc_fix:
+                rtc = secs(c.minute, c.second)
+                c.rtc_written(c.minute, c.second, mono)
+        assert c.trusted and not c.rtc_rate_ok, ppm_off
+        d = carried(c, 0, 0, False, (rtc + 600) // 60, (rtc + 600) % 60)
+        assert not d.trusted and d.hi_minute == -1, ppm_off
+
+
+def test_an_rtc_in_rate_carries_a_power_off():
+    c = provisioned(ppm=50)
+    c.check(0, False, T, 37, 0)
+    rtc = secs(T, 37)
+    mono = 0
+    for hour in range(48):
+        mono += 3600
+        rtc += 3600 + (1 if hour % 14 == 13 else 0)   # about 20 ppm fast: inside the bound
+        c.check(0, False, rtc // 60, rtc % 60, mono)
+    assert c.rtc_rate_ok
+    d = carried(c, 0, 0, False, (rtc + 300) // 60, (rtc + 300) % 60)
+    assert d.trusted and contains(d, secs(T, 37) + mono + 300)

@@ -99,6 +99,12 @@ class ClockTrust:
         self.p_hi_sec = 0
         self.p_rtc_min = -1
         self.p_rtc_sec = 0
+        # the RTC's rate against the counter since the last write: an RTC whose rate is out
+        # of the drift bound cannot carry hi over a power-off
+        self._rate_min = -1
+        self._rate_sec = 0
+        self._rate_mono = 0
+        self.rtc_rate_ok = True
         self._boot = False            # the first reading after a loaded record carries it
         self._tlo = 0                 # scratch of _at()
         self._thi = 0
@@ -131,7 +137,7 @@ class ClockTrust:
         else:
             self.p_hi_min = -1
             self.p_hi_sec = 0
-        self.p_rtc_min = self._rtc_min
+        self.p_rtc_min = self._rtc_min if self.rtc_rate_ok else -1
         self.p_rtc_sec = self._rtc_sec
         if self.trusted:
             self.why = 0
@@ -290,7 +296,9 @@ class ClockTrust:
                 elif r > self._lo + self.cfg.max_off_days * 86400:
                     rc = codes.CLOCK_TOO_LATE
         if status == 0 and not osf:
-            # the chip is counting: its elapsed time from here can carry hi over a power-off
+            # the chip is counting: its elapsed time from here can carry hi over a power-off,
+            # if its rate agrees with the counter's
+            self._rate(minute, second, mono_s)
             self._rtc_min = minute
             self._rtc_sec = second
             self._rtc_mono = mono_s
@@ -301,12 +309,36 @@ class ClockTrust:
         self._judge()
         return self.trusted
 
+    def _rate(self, minute, second, mono_s):
+        """Compares the RTC's elapsed time with the counter's since the last write (or boot).
+        Out of 2 x the drift bound: the RTC may not carry the time over a power-off, until it
+        keeps the rate for a day after a write.  Allocation-free."""
+        if self._rate_min < 0:
+            self._rate_min = minute
+            self._rate_sec = second
+            self._rate_mono = mono_s
+            return
+        dm = minute - self._rate_min
+        e = mono_s - self._rate_mono
+        if dm > _FAR_MIN or dm < -_FAR_MIN:
+            self.rtc_rate_ok = False
+            return
+        dev = dm * 60 + second - self._rate_sec - e
+        allowed = 2 * drift_s(e, self.cfg.clock_drift_ppm) + _RTC_SLACK_S
+        if dev > allowed or dev < -allowed:
+            self.rtc_rate_ok = False
+        elif e >= 86400:
+            self.rtc_rate_ok = True
+
     def rtc_written(self, minute, second, mono_s):
         """The app wrote (minute, second) into the RTC (and cleared its oscillator-stop flag)
         at counter second mono_s."""
         self._rtc_min = minute
         self._rtc_sec = second
         self._rtc_mono = mono_s
+        self._rate_min = minute
+        self._rate_sec = second
+        self._rate_mono = mono_s
         self.rtc_fix = False
 
     # --- authenticated time ----------------------------------------------------------------
