@@ -157,9 +157,18 @@ def test_lo_advances_while_untrusted():
     assert c.lo_minute >= T + 1440 - 1
 
 
-def test_future_dated_token_widens_and_does_not_poison():
+def test_future_dated_token_against_an_agreeing_rtc_changes_nothing():
     c = provisioned()
     c.check(0, False, T, 37, 0)
+    assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+    assert c.trusted and c.lo_minute == T and c.minute == T
+    assert c.anchor(T, 0, T + 16, 0, 60, codes.TIME_SET) == 0
+    assert c.trusted
+
+
+def test_future_dated_token_widens_and_does_not_poison():
+    c = provisioned()
+    c.check(codes.RTC_NO_ANSWER, False, 0, 0, 0)    # no RTC to weigh it against
     # vended 20 minutes in the future: it contradicts the proven hi, so the hull is taken
     assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == codes.CLOCK_CONFLICT
     assert not c.trusted and c.code == codes.CLOCK_CONFLICT and c.hi_minute == -1
@@ -176,12 +185,17 @@ def test_token_ahead_of_a_slow_rtc_is_not_a_fault():
     c.anchor(T, 0, T + 16, 0, 0, codes.TIME_SET)
     c.check(0, False, T, 0, 0)
     assert c.trusted
-    # a token issued 2 minutes ahead of the RTC, inside the proven interval
+    # a token issued 2 minutes ahead of an RTC that agrees with the proven interval: the two
+    # disagree, neither is proven wrong: lo rises only to the RTC's time, trust stays
     assert c.anchor(T + 2, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
-    assert c.trusted and c.lo_minute == T + 2
-    # the RTC is now behind the proven lower bound: it is what is wrong
+    assert c.trusted and c.lo_minute == T
     c.check(0, False, T, 5, 5)
-    assert c.trusted and c.rtc_code == codes.CLOCK_BACKWARDS and c.rtc_fix
+    assert c.trusted and c.rtc_code == 0 and not c.rtc_fix
+    # with an RTC already proven wrong (outside the interval) the token's time counts
+    c.check(0, False, T - 100, 0, 10)
+    assert c.rtc_code == codes.CLOCK_BACKWARDS
+    assert c.anchor(T + 2, 0, -1, 0, 10, codes.TOKEN_ACCEPTED) == 0
+    assert c.lo_minute == T + 2 and c.trusted
     assert secs(c.minute, c.second) >= secs(T + 2, 0)
 
 

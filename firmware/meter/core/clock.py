@@ -350,7 +350,8 @@ class ClockTrust:
         the proven lower bound (an old set-time token); CLOCK_CONFLICT when it starts after
         the proven upper bound: the interval is widened to hold both (a cut needs both to
         agree), the estimate stays where it was.  Never moves the estimate outside the
-        interval.  Not steady-state: may allocate."""
+        interval.  A vending token's lower bound (source TOKEN_ACCEPTED) is held back to the
+        estimate while the RTC agrees with the interval.  Not steady-state: may allocate."""
         self._mono = mono_s
         if self._boot:
             # before the first reading after a boot: nothing carried over yet, hi unknown
@@ -366,6 +367,13 @@ class ClockTrust:
         a_hi = (hi_minute - base) * 60 + hi_second if a_bounded else 0
         if a_bounded and a_hi < a_lo:
             a_hi = a_lo
+        if source == codes.TOKEN_ACCEPTED and self.rtc_code == 0 and self._est_ok:
+            # a vending token says "now >= its issue"; an RTC inside the proven interval that
+            # reads earlier disagrees: neither is proven wrong, so lo takes the earlier of the
+            # two (the side that delays a cut), and the RTC is not called wrong
+            est = self._est + (mono_s - self._est_mono)
+            if a_lo > est:
+                a_lo = est
         result = 0
         if a_bounded and a_hi < lo:
             return codes.TOKEN_TIME_BAD
