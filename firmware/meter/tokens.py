@@ -8,16 +8,22 @@ setting) is part of the meter's atomic record: `Meter.blobs()` asks the desk for
 Results are (word, code, value, set_rtc_minute): the console word (accepted, invalid, used,
 old, locked), the code shown on the LCD, a value (minor units credited, days registered, or
 seconds of lockout left), and True when the RTC is to be written from the clock's estimate (a
-set-time token; else None).
+set-time token; else None).  A credit top-up also leaves `split` = (to credit, to debt), worked
+out before it is applied (meter.core.credit.Credit.split), for the LCD and the console; else
+None.
 
 Time from tokens (docs/clock.md): a valid token proves that the true time is at least its issue
 minute less `token_skew_s` (the vending clock may run ahead; an anchor with no upper bound); a
-set-time token also says the true time is within `token_time_window` minutes of its issue.  Neither can move the clock outside the
-interval the meter has proven: a set-time token older than the proven lower bound is refused.
+set-time token also says the true time is within `token_time_window` minutes of its issue.
+Neither can move the clock outside the interval the meter has proven: a set-time token older
+than the proven lower bound is refused.
 """
 import struct
 
+from micropython import const
+
 from meter.core import calendar, codes
+from meter.core import meter as meter_mod
 from meter.core import token as native
 from meter.core.clock import from_unix
 from meter.core.lockout import Lockout
@@ -27,6 +33,7 @@ from meter.core import replay as replay_mod
 
 _HEAD = "<HBi"
 _HEAD_SIZE = struct.calcsize(_HEAD)
+_LAST_DAY = const(36524)             # 2099-12-31, days since 2000-01-01: the calendar's end
 _RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
 
 
@@ -40,6 +47,7 @@ class TokenDesk:
         self.ec_setting = -1               # emergency amount set by token (-1: configuration)
         self.replay = Replay()
         self.lock = Lockout(cfg.lockout_cap_s)
+        self.split = None                  # (to credit, to debt) of the last top-up
         self._key = native.prepare(meter_key) if meter_key else None
         self.opg = None
         self._opg_decoder = None
@@ -91,6 +99,7 @@ class TokenDesk:
 
     def enter(self, digits, status, osf, minute, second, mono_s):
         m = self.meter
+        self.split = None
         now_s = minute * 60 + second
         left = self.lock.locked_for(now_s)
         if left:
@@ -128,6 +137,7 @@ class TokenDesk:
         rtc = None
         if kind == native.SET_TIME:
             # issued during minute `issue`, typed within the window of its issue
+            m.trust_source = codes.TIME_SET
             lo = issue * 60 - self.cfg.token_skew_s
             used = m.clock.anchor(lo // 60, lo % 60, issue + 1 + self.cfg.token_time_window, 0,
                                   mono_s, codes.TIME_SET)
@@ -141,6 +151,7 @@ class TokenDesk:
             code = codes.TIME_SET
             shown = 0
         else:
+            m.trust_source = codes.TOKEN_ACCEPTED
             lo = issue * 60 - self.cfg.token_skew_s
             used = m.clock.anchor(lo // 60, lo % 60, -1, 0, mono_s, codes.TOKEN_ACCEPTED)
             if used:
@@ -164,8 +175,16 @@ class TokenDesk:
         m = self.meter
         if kind == native.CREDIT:
             m.record_lost = False
-            m.topup(value)
+            self._topup(value)
             return codes.TOKEN_ACCEPTED, value
+        if kind == native.PROTECT:
+            which, days = native.protect_split(value)
+            end_day = native.protect_end_day(token_id, self.base, value)
+            if end_day > _LAST_DAY:
+                end_day = _LAST_DAY            # past the calendar's 2099: on to its end
+            m.protect_until(which, _local_midnight(end_day, self.cfg) if end_day >= 0 else -1)
+            return (codes.PROTECTED_CUSTOMER if which == meter_mod.PROTECT_CUSTOMER
+                    else codes.PROTECT_SET), which * 10000 + days
         if kind == native.RECONNECT:
             m.reconnect()
             return codes.TOKEN_RECONNECT, 0
@@ -216,7 +235,7 @@ class TokenDesk:
         if kind == openpaygo.ADD:
             m.free = False
             m.record_lost = False
-            m.topup(value * unit)
+            self._topup(value * unit)
             shown = value * unit
         elif kind == openpaygo.SET:
             m.free = False
@@ -230,6 +249,13 @@ class TokenDesk:
         m.commit = 2
         m.redecide()
         return self._done("accepted", codes.TOKEN_ACCEPTED, shown)
+
+
+    def _topup(self, amount):
+        m = self.meter
+        to_debt, to_credit = m.credit.split(amount, m.local.week)
+        self.split = (to_credit, to_debt)
+        m.topup(amount)
 
 
 def _local_midnight(day2000, cfg):

@@ -13,20 +13,21 @@ Supply states:
 
 A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
   the clock is trusted (its proven interval [lo, hi] is bounded and narrow, docs/clock.md); the
-  stored state was not lost; no medical, weather, registration or winter protection; a working
-  day (Mon-Fri, not a public holiday, not the working day before one when so configured); the
-  WHOLE interval inside the cut window (08:00-16:00) of that one day; the planned cut was not
-  cancelled by token; the low-credit warning has been shown for the notice period; and the
-  household keeps `topup_margin` minutes before the window closes to top up.  A cut already
+  stored state was not lost; no medical, weather, cold, cold-home, registration or winter
+  protection; a working day (Mon-Fri, not a public holiday, not the working day before one when
+  so configured); the WHOLE interval inside the cut window (08:00-16:00) of that one day; the
+  planned cut was not cancelled by token; the low-credit warning has been shown for the notice
+  period; emergency credit on offer has been offered on the LCD for the notice period too; and
+  the household keeps `topup_margin` minutes before the window closes to top up.  A cut already
   made stands until the window closes; any other hold (night, weekend, a new registration, an
   untrusted clock...) arms the relay again.
 
 Time is judged on the household's side of the interval: the meter fills the local facts of the
 lower bound lo (weekday, minute of day, holidays, winter) and `span_min`, the interval's width
 in whole minutes, so hi's local minute is minute_of_day + span_min.  The window must hold from
-lo to hi, the top-up margin is counted from hi; the notice, registration and cancel-cut facts
-are filled from the side that favours supply (see Meter._fill).  Cut windows lie clear of the
-DST switches (01:00 UTC), so lo's day is hi's day whenever hi's minute of day is below 1440.
+lo to hi, the top-up margin is counted from hi; the notice, offer, registration and cancel-cut
+facts are filled from the side that favours supply (see Meter._fill).  Cut windows lie clear of
+the DST switches (01:00 UTC), so lo's day is hi's day whenever hi's minute of day is below 1440.
 """
 from micropython import const
 
@@ -58,6 +59,9 @@ class Situation:
         self.registration = False
         self.medical = False
         self.weather = False
+        self.cold = False            # cold protection (token, with an end date)
+        self.cold_home = False       # cold-home hold: the DS3231 reads below the threshold
+        self.ec_unoffered = False    # emergency credit available, not yet offered for `notice`
         self.protected = False       # protected customer (winter protection, limiter)
         self.cancelled = False       # the planned cut was cancelled by token
         self.notice_ok = False       # low-credit warning shown for at least `notice`
@@ -85,6 +89,10 @@ def cut_hold(s, cfg):
         return codes.MEDICAL
     if s.weather:
         return codes.WEATHER
+    if s.cold:
+        return codes.COLD
+    if s.cold_home:
+        return codes.COLD_HOME
     if s.registration:
         return codes.REGISTRATION
     if s.protected and s.winter and cfg.limiter_watts <= 0:
@@ -103,6 +111,8 @@ def cut_hold(s, cfg):
         return codes.CUT_CANCELLED
     if not s.notice_ok:
         return codes.NOTICE
+    if s.ec_unoffered:
+        return codes.EMERGENCY_OFFER  # take it with B then #: no cut before it was offered
     if hi_mod + cfg.topup_margin > cfg.cut_end:
         return codes.TOO_LATE
     return 0

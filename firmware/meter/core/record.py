@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(2)
+VERSION = const(3)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -43,25 +43,42 @@ _FIELDS = (
     ("m", "warn_since", "i"),
     ("m", "charged_day", "i"),
     ("m", "untrusted_s", "i"),
-    ("k", "p_lo_min", "i"),       # v1: the clock floor (a lower bound too)
+    ("k", "p_lo_min", "i"),       # v1: the clock floor (a lower bound, as now)
     ("k", "why", "B"),            # v1: the trust latch (now: why the interval is wide)
-    # --- v2: the clock's proven interval (docs/clock.md).  The interval [lo, hi] and an RTC
-    # reading taken at the same instant: after a power-off lo still holds, and the RTC's
-    # elapsed time since that reading carries hi (p_hi_min -1: unbounded, p_rtc_min -1: no
-    # healthy reading to measure from).
+    # --- version 2 (ux: protections' end dates, emergency offer, cold-home hold) ---
+    ("m", "medical_until", "i"),
+    ("m", "weather_until", "i"),
+    ("m", "cold", "?"),
+    ("m", "cold_until", "i"),
+    ("m", "protected_until", "i"),
+    ("m", "ec_offer_since", "i"),
+    ("m", "cold_home", "?"),
+    # --- end of version 2 ---
+    # --- version 3 (clock: the proven interval, docs/clock.md).  [lo, hi] and an RTC reading
+    # taken at the same instant: after a power-off lo still holds, and the RTC's elapsed time
+    # since that reading carries hi (p_hi_min -1: unbounded; p_rtc_min -1: no healthy
+    # reading to measure from) ---
     ("k", "p_lo_sec", "B"),
     ("k", "p_hi_min", "i"),
     ("k", "p_hi_sec", "B"),
     ("k", "p_rtc_min", "i"),
     ("k", "p_rtc_sec", "B"),
-    # --- end of v2
+    # --- end of version 3 ---
 )
-_V1_FIELDS = 30                   # a version 1 record holds the first 30 fields
+_V1_FIELDS = 30               # version 1 records hold the first 30 fields
+_V2_FIELDS = 37               # version 2 records the first 37
 
-# "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
-_FMT = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS)
+
+def _fmt(fields):
+    # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
+    return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
+
+
+_FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
-_FMT_V1 = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS[:_V1_FIELDS])
+_FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
+_FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
+_SIZE_V2 = struct.calcsize(_FMT_V2)
 _SIZE_V1 = struct.calcsize(_FMT_V1)
 
 
@@ -88,27 +105,37 @@ def unpack(meter, data):
     this version."""
     if len(data) < 2:
         raise ValueError("record too short")
-    version = data[0] | data[1] << 8
-    if version == VERSION:
-        fmt, size, n = _FMT, FIXED_SIZE, len(_FIELDS)
-    elif version == 1:
-        fmt, size, n = _FMT_V1, _SIZE_V1, _V1_FIELDS
-    else:
+    version = data[0] | (data[1] << 8)
+    fmt, size, count = _FMT, FIXED_SIZE, len(_FIELDS)
+    if version == 1:
+        fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
+    elif version == 2:
+        fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
+    elif version != VERSION:
         raise ValueError("record version %d" % version)
     if len(data) < size:
         raise ValueError("record too short")
     values = struct.unpack(fmt, data[:size])
-    meter.check_blobs(data[size:])      # raises before anything is changed
-    clock = meter.clock
+    meter.check_blobs(data[size:])            # raises before anything is changed
+    for i in range(count):
+        which, attr, code = _FIELDS[i]
+        v = values[i + 1]
+        setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
     if version == 1:
+        # protections of a version 1 record had no end date
+        meter.medical_until = -1 if not meter.medical else 0x3FFFFFFF
+        meter.weather_until = -1 if not meter.weather else 0x3FFFFFFF
+        meter.protected_until = -1 if not meter.protected else 0x3FFFFFFF
+        meter.cold = False
+        meter.cold_until = -1
+        meter.ec_offer_since = -1
+        meter.cold_home = False
+    clock = meter.clock
+    if version < 3:
         # a floor and a latch: the floor is a lower bound, no upper bound is known
         clock.p_lo_sec = 0
         clock.p_hi_min = -1
         clock.p_rtc_min = -1
-    for i in range(n):
-        which, attr, code = _FIELDS[i]
-        v = values[i + 1]
-        setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
     meter.load_blobs(data[size:])
     clock.loaded()
     meter.trusted_prev = clock.why == 0 and clock.p_hi_min >= 0
