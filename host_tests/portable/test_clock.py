@@ -295,3 +295,19 @@ def test_an_rtc_in_rate_carries_a_power_off():
     assert c.rtc_rate_ok
     d = carried(c, 0, 0, False, (rtc + 300) // 60, (rtc + 300) % 60)
     assert d.trusted and contains(d, secs(T, 37) + mono + 300)
+
+
+def test_stale_set_time_after_an_unvouched_power_off_does_not_move_a_healthy_rtc_back():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    # off for two days; the RTC kept time but its flag says it stopped: hi unbounded
+    d = carried(c, 0, 0, True, T + 2880, 37)
+    assert not d.trusted and d.hi_minute == -1
+    d.rtc_written(T + 2880, 37, 0)                # the app clears the flag, same time
+    d.check(0, False, T + 2880, 38, 1)
+    assert d.rtc_code == 0
+    # a set-time token vended before the power-off, typed now: its "now <= issue + 16 min"
+    # disagrees with an RTC that is not proven wrong: the hull keeps the RTC's time
+    assert d.anchor(T + 60, 0, T + 76, 0, 1, codes.TIME_SET) == 0
+    assert contains(d, secs(T + 2880, 38))
+    assert d.minute == T + 2880

@@ -350,7 +350,7 @@ class ClockTrust:
         the proven lower bound (an old set-time token); CLOCK_CONFLICT when it starts after
         the proven upper bound: the interval is widened to hold both (a cut needs both to
         agree), the estimate stays where it was.  Never moves the estimate outside the
-        interval.  A vending token's lower bound (source TOKEN_ACCEPTED) is held back to the
+        interval.  A token's bounds (sources TOKEN_ACCEPTED, TIME_SET) are widened to the
         estimate while the RTC agrees with the interval.  Not steady-state: may allocate."""
         self._mono = mono_s
         if self._boot:
@@ -367,16 +367,20 @@ class ClockTrust:
         a_hi = (hi_minute - base) * 60 + hi_second if a_bounded else 0
         if a_bounded and a_hi < a_lo:
             a_hi = a_lo
-        if source == codes.TOKEN_ACCEPTED and self.rtc_code == 0 and self._est_ok:
-            # a vending token says "now >= its issue"; an RTC inside the proven interval that
-            # reads earlier disagrees: neither is proven wrong, so lo takes the earlier of the
-            # two (the side that delays a cut), and the RTC is not called wrong
+        if a_bounded and a_hi < lo:
+            return codes.TOKEN_TIME_BAD
+        if (source == codes.TOKEN_ACCEPTED or source == codes.TIME_SET) and \
+                self.rtc_code == 0 and self._est_ok:
+            # A token says "now >= its issue" (and a set-time token "now <= issue + window",
+            # which holds only if it was typed in time).  An RTC inside the proven interval that
+            # reads otherwise disagrees: neither is proven wrong, so the bounds take the hull of
+            # the two (the side that delays a cut), and the RTC is not called wrong.
             est = self._est + (mono_s - self._est_mono)
             if a_lo > est:
                 a_lo = est
+            if a_bounded and a_hi < est + _RTC_SLACK_S:
+                a_hi = est + _RTC_SLACK_S
         result = 0
-        if a_bounded and a_hi < lo:
-            return codes.TOKEN_TIME_BAD
         if bounded and a_lo > hi:
             # the statement and the proven interval disagree: take the hull, never the
             # convenient side (an authentic token from a vending clock that runs ahead, or an
