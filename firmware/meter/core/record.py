@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(3)
+VERSION = const(4)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -54,7 +54,12 @@ _FIELDS = (
     ("m", "ec_offer_since", "i"),
     ("m", "cold_home", "?"),
     # --- end of version 2 ---
-    # --- version 3 (clock: the proven interval, docs/clock.md).  [lo, hi] and an RTC reading
+    # --- version 3 (simtools): energy split into whole kWh and the Wh rest ---
+    # energy_wh alone overflowed its int32 after 2.5 years at 100 kW; from version 3 it holds
+    # 0..999 and energy_kwh the whole kWh.  Older records load with their Wh total split.
+    ("c", "energy_kwh", "i"),
+    # --- end of version 3 ---
+    # --- version 4 (clock: the proven interval, docs/clock.md).  [lo, hi] and an RTC reading
     # taken at the same instant: after a power-off lo still holds, and the RTC's elapsed time
     # since that reading carries hi (p_hi_min -1: unbounded; p_rtc_min -1: no healthy
     # reading to measure from) ---
@@ -63,10 +68,11 @@ _FIELDS = (
     ("k", "p_hi_sec", "B"),
     ("k", "p_rtc_min", "i"),
     ("k", "p_rtc_sec", "B"),
-    # --- end of version 3 ---
+    # --- end of version 4 ---
 )
 _V1_FIELDS = 30               # version 1 records hold the first 30 fields
 _V2_FIELDS = 37               # version 2 records the first 37
+_V3_FIELDS = 38               # version 3 records the first 38
 
 
 def _fmt(fields):
@@ -77,9 +83,11 @@ def _fmt(fields):
 _FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
 _FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
+_SIZE_V1 = struct.calcsize(_FMT_V1)
 _FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
 _SIZE_V2 = struct.calcsize(_FMT_V2)
-_SIZE_V1 = struct.calcsize(_FMT_V1)
+_FMT_V3 = _fmt(_FIELDS[:_V3_FIELDS])
+_SIZE_V3 = struct.calcsize(_FMT_V3)
 
 
 def _owner(meter, which):
@@ -111,6 +119,8 @@ def unpack(meter, data):
         fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
     elif version == 2:
         fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
+    elif version == 3:
+        fmt, size, count = _FMT_V3, _SIZE_V3, _V3_FIELDS
     elif version != VERSION:
         raise ValueError("record version %d" % version)
     if len(data) < size:
@@ -130,8 +140,12 @@ def unpack(meter, data):
         meter.cold_until = -1
         meter.ec_offer_since = -1
         meter.cold_home = False
-    clock = meter.clock
     if version < 3:
+        c = meter.credit
+        c.energy_kwh = c.energy_wh // 1000
+        c.energy_wh -= c.energy_kwh * 1000
+    clock = meter.clock
+    if version < 4:
         # a floor and a latch: the floor is a lower bound, no upper bound is known
         clock.p_lo_sec = 0
         clock.p_hi_min = -1
