@@ -28,7 +28,7 @@ import sys
 from micropython import const
 
 from meter.core import calendar, codes, policy, pulsestore, record
-from meter.core.clock import EPOCH_2000_UNIX, from_unix
+from meter.core.clock import EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, NO_END, PROTECT_NAMES, Meter
 from meter.core.keypad import Entry
@@ -144,13 +144,16 @@ class App:
         self.meter.temperature(q)
 
     def provision(self, utc):
-        """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
-        trusted from there, and a first record (zero balance) on flash."""
+        """Factory set-up of a new meter: the RTC set from an authenticated source to the
+        second, the clock anchored there (within the second), and a first record (zero balance)
+        on flash."""
         minute, second = from_unix(utc)
+        self._tick()
+        hi_m, hi_s = from_unix(utc + 1)
+        self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, codes.TIME_PROVISIONED)
         self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
         m = self.meter
-        m.clock.set_time(minute, self.mono_s)
         # the first record holds the local day of installation: with charged_day = -1 a power
         # cut before the next commit would lose every standing charge taken since
         m.minute = minute
@@ -228,6 +231,16 @@ class App:
             m.checkpoint_unknown(self.mono_s)
             return
         m.restore_unsaved(got[0], got[1], got[2], self.mono_s)
+        # the age is powered time counted after the record: the true time at the power cut
+        # was at least the stored lower bound plus that (less the drift bound), so the clock's
+        # interval does not widen by the running time at every power cycle
+        age = got[0]
+        if age > 0:                    # (4,095: at least that)
+            c = m.clock
+            lo = c.p_lo_sec + age - drift_s(age, self.cfg.clock_drift_ppm)
+            c.p_lo_min += lo // 60
+            c.p_lo_sec = lo % 60
+            c.loaded()
         if got[1] or got[2]:
             m.event(codes.UNSAVED_RESTORED, got[1] + got[2])
 
@@ -246,9 +259,7 @@ class App:
             age = m.mono_s - m.last_commit_mono
             night = m.unsaved_night
             day = m.unsaved_pulses - night
-            units = age // pulsestore.AGE_UNIT_S
-            if units > pulsestore.AGE_MAX:
-                units = pulsestore.AGE_MAX
+            units = age if age < pulsestore.AGE_MAX else pulsestore.AGE_MAX
             if units == self._ps_age and day == self._ps_day and night == self._ps_night:
                 return
             self._ps_age = units
@@ -273,6 +284,11 @@ class App:
             self.read_temperature()
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
+        if m.clock.rtc_fix:
+            # the RTC reads a time outside the proven interval (or its oscillator stopped):
+            # it is what is wrong; it gets the estimate, which lies inside the interval
+            if self._set_rtc():
+                m.event(codes.RTC_CORRECTED, m.clock.rtc_code)
         self._after_change(now_ms, was_closed)
         self._save_unsaved()
         return m.supply
@@ -403,7 +419,7 @@ class App:
         result = self.desk.enter(digits, status, self.osf, self.rtc_minute, self.rtc_second,
                                  self.mono_s)
         if result[3] is not None:
-            self._set_rtc(result[3])
+            self._set_rtc()
         self.last_result = result[:3]
         self.last_split = self.desk.split
         self._after_change(now_ms, was_closed)
@@ -416,13 +432,20 @@ class App:
         y, mo, d = calendar.civil_from_days(day + 10957)
         mod = minute - day * 1440
         self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+        # the clock measures the RTC's elapsed time from this write (carried over power-offs)
+        self.meter.clock.rtc_written(minute, second, self.mono_s)
 
-    def _set_rtc(self, minute):
+    def _set_rtc(self):
+        """Writes the clock's best estimate (to the second) into the RTC and clears its
+        oscillator-stop flag.  -> True when written."""
+        clock = self.meter.clock
         try:
-            self._write_rtc(minute, 0)
+            self._write_rtc(clock.minute, clock.second)
             self.hw.rtc.clear_osf()
         except OSError:
             self.meter.event(codes.RTC_NO_ANSWER)
+            return False
+        return True
 
     # --- status for the console and the display ------------------------------------------
 
@@ -446,7 +469,8 @@ class App:
         it depends on changed (the display asks four times a second)."""
         m = self.meter
         c = m.credit
-        key = (m.minute, m.supply, m.open_reason, m.clock.trusted,
+        key = (m.minute, m.clock.lo_minute, m.span_min(), m.supply, m.open_reason,
+               m.clock.trusted,
                c.credit_left() < self.cfg.disconnect_threshold, m.reg_start, m.reg_end, m.cancel_until, m.warn_since, m.medical, m.weather,
                m.protected, m.free, m.record_lost, m.cold, m.cold_home, m.ec_offer_since,
                c.ec_available(), m.medical_until, m.weather_until, m.cold_until,
@@ -455,6 +479,18 @@ class App:
             self._next_cut_key = key
             self._next_cut = m.next_cut(m.minute)
         return self._next_cut
+
+    def clock_status(self):
+        """The console's `clock`: trust, the estimate, the proven interval and its width."""
+        clock = self.meter.clock
+        hi = None
+        if clock.hi_minute >= 0:
+            hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
+        return {"trusted": clock.trusted, "utc": self.utc_iso(), "local": self.local_iso(),
+                "error_s": clock.error_s if clock.error_s >= 0 else None,
+                "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
+                                       clock.lo_second),
+                "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok"}
 
     def status(self):
         m = self.meter
@@ -472,8 +508,7 @@ class App:
                               EPOCH_2000_UNIX + m.ec_offer_since * 60)
                           if m.ec_offer_since >= 0 else None},
             "debt": c.debt,
-            "clock": {"trusted": m.clock.trusted, "utc": self.utc_iso(),
-                      "local": self.local_iso()},
+            "clock": self.clock_status(),
             "code": m.reason,
             "reason": codes.name(m.reason),
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,

@@ -6,8 +6,11 @@ from meter.core import codes, pulsestore
 
 def test_round_trip_and_the_record_tie():
     buf = bytearray(pulsestore.SIZE)
-    pulsestore.pack_into(buf, 41, 1000, 1234, 60000)
-    assert pulsestore.unpack(buf, 41) == (992, 1234, 60000)      # age in 16 s units
+    pulsestore.pack_into(buf, 41, 1000, 1234, 16000)
+    assert pulsestore.unpack(buf, 41) == (1000, 1234, 16000)
+    for age, day, night in ((0, 0, 0), (4095, 16383, 16383), (1, 16383, 0), (4094, 1, 8191)):
+        pulsestore.pack_into(buf, 99, age, day, night)
+        assert pulsestore.unpack(buf, 99) == (age, day, night)
     assert pulsestore.unpack(buf, 42) is None                    # another record's store
     for i in range(pulsestore.SIZE):                              # any torn or flipped byte
         bad = bytearray(buf)
@@ -16,11 +19,11 @@ def test_round_trip_and_the_record_tie():
     assert pulsestore.unpack(bytearray(7), 0) is None             # a fresh chip
     assert pulsestore.unpack(bytearray(b"\xff" * 7), 0) is None
     pulsestore.pack_into(buf, 7, 10 ** 6, 70000, -1)              # saturates, never raises
-    assert pulsestore.unpack(buf, 7) == (4080, 65535, 0)
+    assert pulsestore.unpack(buf, 7) == (4095, 16383, 0)
     # more pulses than 28 a second (100 kW at 1000 imp/kWh) in the age claimed: refused
-    pulsestore.pack_into(buf, 7, 0, 447, 1)
-    assert pulsestore.unpack(buf, 7, 28) == (0, 447, 1)          # (0 + 16 s) * 28
-    pulsestore.pack_into(buf, 7, 0, 448, 1)
+    pulsestore.pack_into(buf, 7, 9, 279, 1)
+    assert pulsestore.unpack(buf, 7, 28) == (9, 279, 1)          # (9 + 1 s) * 28
+    pulsestore.pack_into(buf, 7, 9, 280, 1)
     assert pulsestore.unpack(buf, 7, 28) is None
 
 

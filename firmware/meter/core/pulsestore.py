@@ -6,11 +6,15 @@ minutes would charge nothing.  The DS3231 keeps its alarm registers (7 bytes) on
 while the main supply is off; the app writes there, every control step that counted pulses,
 what a reboot needs to go on as if nothing happened:
 
-  byte 0     powered seconds since the last commit, in 16 s units (255 = 4,080 s or more)
-  bytes 1-2  day-rate pulses since the last commit, u16 little-endian
-  bytes 3-4  night-rate pulses since the last commit, u16
+  bytes 0-4  little-endian 40 bits: powered seconds since the last commit (bits 0-11, 4,095 =
+             that or more), day-rate pulses since then (bits 12-25), night-rate pulses (bits
+             26-39); 16,383 pulses at most each (the meter commits before)
   bytes 5-6  CRC-16/CCITT of bytes 0-4 followed by the sequence number (u32 LE) of the record
              these pulses come after
+
+The age is to the second because the clock uses it as well: it is powered time the meter
+counted after the record, so it moves the stored lower bound of the true time forward at boot
+(App._restore_unsaved).
 
 The sequence number in the check ties the store to one record: before a record is written, the
 store is cleared under the NEXT sequence number, so a store left from before that record (or a
@@ -18,14 +22,13 @@ cut between the two writes) never matches and nothing is counted twice; a cut be
 the pulses once, in the household's favour.  A fresh chip, a dead coin cell or a torn I2C write
 fails the check (1 in 65,536 passes by chance: a chance store of zeros changes nothing; a chance
 garbage store is refused unless its pulse counts are small enough to have been consumed at
-`max_w` in the time it claims).  Pure and allocation-free (pack into a buffer made once).
+the maximum load in the time it claims).  Pure and allocation-free (pack into a buffer made once).
 """
 from micropython import const
 
 SIZE = const(7)
-AGE_UNIT_S = const(16)
-AGE_MAX = const(255)
-PULSES_MAX = const(65535)
+AGE_MAX = const(4095)
+PULSES_MAX = const(16383)
 
 
 def _crc(buf, seq):
@@ -44,14 +47,15 @@ def _crc(buf, seq):
 def pack_into(buf, seq, age_s, day, night):
     """Fills buf (7 bytes) for record `seq`; counts above the fields saturate (the meter
     commits long before: see Meter.checkpoint_due)."""
-    age = age_s // AGE_UNIT_S if age_s > 0 else 0
-    buf[0] = age if age < AGE_MAX else AGE_MAX
+    age = 0 if age_s < 0 else (age_s if age_s < AGE_MAX else AGE_MAX)
     day = 0 if day < 0 else (day if day < PULSES_MAX else PULSES_MAX)
     night = 0 if night < 0 else (night if night < PULSES_MAX else PULSES_MAX)
-    buf[1] = day & 0xFF
-    buf[2] = day >> 8
-    buf[3] = night & 0xFF
-    buf[4] = night >> 8
+    # (byte by byte: the 40-bit word would be a long int on a 32-bit port)
+    buf[0] = age & 0xFF
+    buf[1] = age >> 8 | (day & 0x0F) << 4
+    buf[2] = (day >> 4) & 0xFF
+    buf[3] = day >> 12 | (night & 0x3F) << 2
+    buf[4] = night >> 6
     crc = _crc(buf, seq)
     buf[5] = crc & 0xFF
     buf[6] = crc >> 8
@@ -63,9 +67,9 @@ def unpack(buf, seq, max_pulses_per_s=0):
     one unit) is refused as well."""
     if len(buf) != SIZE or buf[5] | buf[6] << 8 != _crc(buf, seq):
         return None
-    age_s = buf[0] * AGE_UNIT_S
-    day = buf[1] | buf[2] << 8
-    night = buf[3] | buf[4] << 8
-    if max_pulses_per_s > 0 and day + night > (age_s + AGE_UNIT_S) * max_pulses_per_s:
+    age_s = buf[0] | (buf[1] & 0x0F) << 8
+    day = buf[1] >> 4 | buf[2] << 4 | (buf[3] & 0x03) << 12
+    night = buf[3] >> 2 | buf[4] << 6
+    if max_pulses_per_s > 0 and day + night > (age_s + 1) * max_pulses_per_s:
         return None
     return age_s, day, night
