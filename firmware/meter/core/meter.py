@@ -208,8 +208,8 @@ class Meter:
         self.trust_source = codes.TRUST_READING
         # the pulses since the last step were drawn under the tariff of that step (on a board a
         # second ago; in the event-driven simulator, steps land on every tariff switch, so this
-        # is exact there too); the first step after boot charges the cheaper rate
-        night = self.is_night() if self.started else True
+        # is exact there too); the first step after boot takes the rate of its own reading
+        night = self.is_night() if self.started else -1
         clock.check(status, osf, minute, second, mono_s)
         # (the first reading after boot "changes" the trust from the constructor's default: a
         # reboot that finds the trust the record holds has nothing to commit, so power-cycling
@@ -237,6 +237,8 @@ class Meter:
         self.started = True
         # money
         if pulses > 0:
+            if night == -1:
+                night = self.is_night()
             self.credit.pulses(pulses, night)
             self.unsaved_pulses += pulses
             if night:
