@@ -48,7 +48,9 @@ class S0Counter:
                 import machine
                 irq_off = machine.disable_irq
                 irq_on = machine.enable_irq
-            except ImportError:           # host: nothing interrupts take()
+            except (ImportError, AttributeError):
+                # host: nothing interrupts take(); the unix port has a `machine` module
+                # without disable_irq/enable_irq
                 irq_off = _no_irq_off
                 irq_on = _no_irq_on
         self.pin = pin
@@ -63,9 +65,12 @@ class S0Counter:
         self._level = pin.value()
         self._last = add(ticks_ms(), -min_gap_ms)
         trigger = pin.IRQ_FALLING | pin.IRQ_RISING
-        try:
-            pin.irq(handler=self._irq, trigger=trigger, hard=hard)
-        except TypeError:                 # a port whose Pin.irq has no `hard`
+        if hard:
+            try:
+                pin.irq(handler=self._irq, trigger=trigger, hard=True)
+            except TypeError:             # a port whose Pin.irq has no `hard`
+                pin.irq(handler=self._irq, trigger=trigger)
+        else:
             pin.irq(handler=self._irq, trigger=trigger)
 
     def _irq(self, pin):
