@@ -14,6 +14,10 @@ hardware through `hw`, an object with these attributes:
   fs       the storage filesystem (meter.storage)
   ticks_ms() -> int, wrapping like time.ticks_ms
   storage_ok  False when the filesystem could not be mounted (firmware/_boot.py)
+  storage_formatted  True when _boot gave a blank flash its first filesystem (optional)
+
+test_mode (console test commands) comes only from the caller: on a board from the maintenance
+jumper (firmware/main.py), in the simulator always; `"test_mode"` in /config.json gives nothing.
 
 Steps are plain methods, so the simulator and the MicroPython test runner (which has no
 asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
@@ -38,6 +42,9 @@ FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
+_RELAY_POLL_MS = const(10)      # the relay driver needs a poll at least every 20 ms while busy
+_BUTTON_POLL_MS = const(20)
+_REBOOT_DELAY_MS = const(200)   # `reboot`: time for the reply to leave over USB
 
 
 class App:
@@ -47,7 +54,8 @@ class App:
         self.cfg = cfg if cfg is not None else Config()
         self.serial = serial
         self.board = board
-        self.test_mode = test_mode or self.cfg.test_mode
+        self.test_mode = bool(test_mode)     # never from the configuration (issue 11)
+        self.reboot_pending = False          # `reboot` answered; the console resets after it
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
@@ -135,6 +143,10 @@ class App:
                 status = codes.RECORD_CORRUPT
         self.log.load()
         m.event(codes.BOOT, 0)
+        if getattr(self.hw, "storage_formatted", False):
+            m.event(codes.STORAGE_FORMATTED)
+        if getattr(self.hw, "maintenance", False):
+            m.event(codes.MAINTENANCE)
         if status != 0:
             self.storage_code = status
             m.lost_record()
@@ -179,13 +191,16 @@ class App:
         if closed != was_closed:
             self.hw.relay.request(closed, now_ms)
         self._indicators(now_ms, closed)
+        self._poll_relay(now_ms)
+        self._drain_events()
+
+    def _poll_relay(self, now_ms):
         relay = self.hw.relay
         relay.poll(now_ms)
         if relay.failed != self._relay_failed:
             self._relay_failed = relay.failed
             if relay.failed:
-                m.event(codes.RELAY_FAILED, 1 if closed else 0)
-        self._drain_events()
+                self.meter.event(codes.RELAY_FAILED, 1 if relay.state else 0)
 
     def _indicators(self, now_ms, closed):
         """Supply LED = relay closed; alert LED = low credit, an untrusted clock or a fault;
@@ -387,21 +402,28 @@ class App:
             self.control_step()
             return self.status()
         if cmd == "reboot" and not args:
-            import machine
-            import micropython
             self.commit()
-            micropython.schedule(lambda _: machine.reset(), None)
+            # the console writes and flushes this reply, then calls reset() a little later
+            self.reboot_pending = True
             return {"ok": True, "rebooting": True}
         return None
 
+    def reset(self):
+        """Resets the MCU (the test-mode `reboot`, once its reply is out)."""
+        import machine
+        machine.reset()
+
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
-    async def run(self, keypad=None, wdt=None, console=None):
+    async def run(self, keypad=None, wdt=None, console=None, button=None):
         import asyncio
         self.boot()
-        tasks = [asyncio.create_task(self._control_task(wdt))]
+        tasks = [asyncio.create_task(self._control_task(wdt)),
+                 asyncio.create_task(self._relay_task())]
         if keypad is not None:
             tasks.append(asyncio.create_task(self._keypad_task(keypad)))
+        if button is not None:
+            tasks.append(asyncio.create_task(self._button_task(button)))
         tasks.append(asyncio.create_task(self._display_task()))
         if console is not None:
             tasks.append(asyncio.create_task(console.serve()))
@@ -416,6 +438,24 @@ class App:
             if wdt is not None:
                 wdt.heartbeat(self.hw.ticks_ms())
             await asyncio.sleep_ms(1000 - self._mono_ms if self._mono_ms < 1000 else 1000)
+
+    async def _relay_task(self):
+        """Ends coil pulses on time and checks the feedback when it has settled: the 1 Hz step
+        alone held a 100 ms coil pulse for about a second (issue 11)."""
+        import asyncio
+        relay = self.hw.relay
+        while True:
+            if relay.busy:
+                self._poll_relay(self.hw.ticks_ms())
+            await asyncio.sleep_ms(_RELAY_POLL_MS)
+
+    async def _button_task(self, button):
+        """The reconnect push button (meter.drivers.button debounces it)."""
+        import asyncio
+        while True:
+            if button.poll(self.hw.ticks_ms()):
+                self.button()
+            await asyncio.sleep_ms(_BUTTON_POLL_MS)
 
     async def _keypad_task(self, keypad):
         import asyncio

@@ -87,6 +87,11 @@ BUTTON = const(93)
 CONFIG_CHANGED = const(94)
 PROTECT_CHANGED = const(95)
 
+# Board and chip matters (chipfix helper, 150-159)
+STORAGE_FORMATTED = const(150)  # a blank flash got its first filesystem at this boot
+MAINTENANCE = const(151)        # booted with the maintenance/test jumper: no watchdog, Ctrl-C on
+TOKEN_BUSY = const(152)         # a token is still being checked (OpenPAYGO, in slices)
+
 # (code, console name, LCD text <= 16 chars).  One table so that a code, its word and its text
 # cannot drift apart; looked up only when a code changes, never per tick.
 _TABLE = (
@@ -154,6 +159,9 @@ _TABLE = (
     (BUTTON, "button", "BUTTON"),
     (CONFIG_CHANGED, "config_changed", "CONFIG CHANGED"),
     (PROTECT_CHANGED, "protect_changed", "PROTECT CHANGED"),
+    (STORAGE_FORMATTED, "storage_formatted", "NEW FILESYSTEM"),
+    (MAINTENANCE, "maintenance", "MAINTENANCE MODE"),
+    (TOKEN_BUSY, "token_busy", "CHECKING TOKEN"),
 )
 
 
