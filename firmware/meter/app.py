@@ -44,7 +44,6 @@ FIRMWARE_VERSION = "0.1.0"
 BUILD_MINUTE = const(14152320)
 _RELAY_POLL_MS = const(10)      # the relay driver needs a poll at least every 20 ms while busy
 _BUTTON_POLL_MS = const(20)
-_REBOOT_DELAY_MS = const(200)   # `reboot`: time for the reply to leave over USB
 
 
 class App:
