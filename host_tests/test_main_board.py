@@ -72,7 +72,9 @@ def firmware(monkeypatch, tmp_path):
         time_mod = types.ModuleType("time")
         time_mod.sleep_ms = clock.sleep_ms
         time_mod.ticks_ms = clock.ticks_ms
-        monkeypatch.setitem(sys.modules, "time", time_mod)
+        import meter.boardhw
+        import meter.storage
+        monkeypatch.setattr(meter.boardhw, "time", time_mod)
         if config is not None:
             (tmp_path / "config.json").write_text(json.dumps(config))
         real_open = open
@@ -87,8 +89,8 @@ def firmware(monkeypatch, tmp_path):
         shim.kbd_intr_char = 3
         spec.loader.exec_module(main)              # not __main__: defines, does not run
         main.open = board_open
-        import meter.storage
-        monkeypatch.setattr(meter.storage, "BoardFS", lambda: meter.storage.DirFS(str(tmp_path)))
+        monkeypatch.setattr(meter.boardhw, "BoardFS",
+                            lambda: meter.storage.DirFS(str(tmp_path)))
         app, console, hw = main.start(board, storage=(True, False))
         return main, app, console, hw, machine
     return load
