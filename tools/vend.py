@@ -12,7 +12,7 @@ digits on stdout (hints go to stderr); bad arguments: a message on stderr and ex
     openpaygo --key HEX --count N --value V [--starting-code C] [--mode add|set]
 
 --at is 'YYYY-MM-DDTHH:MM:SSZ' (UTC, default now) and may follow the command too.  Without
---key/--serial the DEVELOPMENT key and serial of firmware/meter/core/devkeys.py are used: tokens
+--key/--serial the DEVELOPMENT key and serial of tools/devkeys.py are used: tokens
 made with them are for the simulator and bench meters only.  --key-rev and --base are the meter's
 current key revision and base index (0 and 0 until a key change token has been entered).
 """
@@ -28,7 +28,7 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools", "cpython_
 
 from meter.core import calendar  # noqa: E402
 from meter.core import token as T  # noqa: E402
-from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
+from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 
 
 # --- argument types (each raises ArgumentTypeError: argparse prints it and exits 2) -------
