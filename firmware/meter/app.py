@@ -44,6 +44,10 @@ FIRMWARE_VERSION = "0.1.0"
 BUILD_MINUTE = const(14152320)
 _RELAY_POLL_MS = const(10)      # the relay driver needs a poll at least every 20 ms while busy
 _BUTTON_POLL_MS = const(20)
+_OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
+_OPG_BUSY_MS = const(50)        # between slices while the table catches up
+_OPG_TABLE = "/data/opgtable.bin"
+_OPG_TABLE_NEW = "/data/opgtable.new"
 
 
 class App:
@@ -77,6 +81,7 @@ class App:
         self._chirped = 0                # warning level the buzzer last announced
         self._next_cut_key = None
         self._next_cut = -1
+        self._opg_saved = -1             # the value-table count last saved on flash
         self.booted = False
 
     # --- time ----------------------------------------------------------------------------
@@ -141,6 +146,7 @@ class App:
             except ValueError:
                 status = codes.RECORD_CORRUPT
         self.log.load()
+        self._opg_table_load()
         m.event(codes.BOOT, 0)
         if getattr(self.hw, "storage_formatted", False):
             m.event(codes.STORAGE_FORMATTED)
@@ -412,6 +418,54 @@ class App:
         import machine
         machine.reset()
 
+    # --- OpenPAYGO value table (meter.core.openpaygo: bounded decodes) ---------------------
+
+    def _opg_target(self):
+        """The count the value table is kept at: the lowest an Add token can be accepted at."""
+        n = self.desk.opg.last_count - 15
+        return n if n > 0 else 0
+
+    def _opg_table_load(self):
+        dec = self.desk._opg_decoder
+        if dec is None:
+            return
+        data = None
+        if getattr(self.hw, "storage_ok", True):
+            try:
+                with self.hw.fs.open(_OPG_TABLE, "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = None
+        # a table ahead of the record (saved after a commit that a power cut then lost) would
+        # skip counts that can still be accepted: start again from count 0
+        if not dec.table_load(data) or dec.table_count() > self._opg_target():
+            dec.table_reset()
+        self._opg_saved = dec.table_count() if data is not None else -1
+
+    def opg_table_step(self, budget=_OPG_SLICE):
+        """One background slice: advances the value table towards the counter by at most
+        `budget` hashes, or saves it once it has arrived -> True while there is work left."""
+        desk = self.desk
+        dec = desk._opg_decoder
+        if dec is None or dec.table_count() < 0:
+            return False
+        target = self._opg_target()
+        if dec.table_count() < target:
+            dec.table_advance(target, budget)
+            return True
+        if self._opg_saved != dec.table_count() and getattr(self.hw, "storage_ok", True):
+            data = dec.table_bytes()
+            if data is not None:
+                fs = self.hw.fs
+                try:
+                    with fs.open(_OPG_TABLE_NEW, "wb") as f:
+                        f.write(data)
+                    fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
+                    self._opg_saved = dec.table_count()
+                except OSError:
+                    self._opg_saved = dec.table_count()   # RAM copy still works; retry later
+        return False
+
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
     async def run(self, keypad=None, wdt=None, console=None, button=None):
@@ -423,6 +477,8 @@ class App:
             tasks.append(asyncio.create_task(self._keypad_task(keypad)))
         if button is not None:
             tasks.append(asyncio.create_task(self._button_task(button)))
+        if self.desk._opg_decoder is not None:
+            tasks.append(asyncio.create_task(self._openpaygo_task()))
         tasks.append(asyncio.create_task(self._display_task()))
         if console is not None:
             tasks.append(asyncio.create_task(console.serve()))
@@ -455,6 +511,14 @@ class App:
             if button.poll(self.hw.ticks_ms()):
                 self.button()
             await asyncio.sleep_ms(_BUTTON_POLL_MS)
+
+    async def _openpaygo_task(self):
+        """Keeps the OpenPAYGO value table at the counter, a few hashes per slice, so that no
+        token decode walks more than ~80 hashes (issue 11)."""
+        import asyncio
+        while True:
+            busy = self.opg_table_step()
+            await asyncio.sleep_ms(_OPG_BUSY_MS if busy else 1000)
 
     async def _keypad_task(self, keypad):
         import asyncio
