@@ -172,7 +172,7 @@ class _Published:
 _start()
 if __name__ == "__main__":
     # run by the port as boot code: publish, so that nothing imports (and re-runs) this file
-    sys.modules["_boot"] = _Published()
+    sys.modules["_boot"] = _Published()  # pyright: ignore[reportArgumentType]
 
 if _PLATFORM == "esp32":
     import gc

@@ -22,7 +22,7 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 
 from meter.app import App
-from meter.console import Console  # noqa: E402
+from meter.usbserial import SerialConsole  # noqa: E402
 from meter.core.config import Config  # noqa: E402
 
 
@@ -75,7 +75,8 @@ def start(board, storage=None):
     cfg = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
               test_mode=hw.test_mode)
-    console = Console(app, extra=app.board_test_command)
+    # meter.console itself loads only when the first console line arrives (RAM)
+    console = SerialConsole(app, extra=app.board_test_command)
     return app, console, hw
 
 

@@ -21,6 +21,16 @@ def micropython_figures():
         raise SystemExit("MicroPython benchmark failed")
 
 
+def deploy_heap_figures():
+    """Heap of the deploy path (.mpy files) under the WebAssembly port: tools/mp_heap.mjs."""
+    proc = subprocess.run(["node", os.path.join(ROOT, "tools", "mp_heap.mjs")],
+                          capture_output=True, text=True, cwd=ROOT)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stderr)
+        raise SystemExit("deploy-path heap measurement failed")
+
+
 def cpython_decision_time():
     from meter.core import policy
     from meter.core.config import Config
@@ -107,6 +117,7 @@ def openpaygo_decode():
 def main():
     print("== MicroPython (WebAssembly port) ==")
     micropython_figures()
+    deploy_heap_figures()
     print("== CPython ==")
     cpython_decision_time()
     openpaygo_decode()

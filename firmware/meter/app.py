@@ -422,7 +422,8 @@ class App:
 
     def _opg_target(self):
         """The count the value table is kept at: the lowest an Add token can be accepted at."""
-        n = self.desk.opg.last_count - 15
+        opg = self.desk.opg
+        n = opg.last_count - 15 if opg is not None else 0
         return n if n > 0 else 0
 
     def _opg_table_load(self):

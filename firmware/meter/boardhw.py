@@ -21,7 +21,6 @@ from meter.drivers.indicators import Buzzer, Leds
 from meter.drivers.keypad import Keypad4x4
 from meter.drivers.lcd import Pcf8574Lcd
 from meter.drivers.relay import LatchingRelay, MonostableRelay
-from meter.drivers.rtc_fallback import InternalRTC
 from meter.drivers.s0 import S0Counter
 from meter.drivers.watchdog import GuardedWatchdog
 from meter.storage import BoardFS
@@ -81,6 +80,7 @@ class Hardware:
                                sda=machine.Pin(board.I2C_SDA), freq=board.I2C_FREQ)
         self.rtc = DS3231(self.i2c, board.RTC_ADDR)
         if board.INTERNAL_RTC_FALLBACK and board.RTC_ADDR not in self.i2c.scan():
+            from meter.drivers.rtc_fallback import InternalRTC   # only then: RAM
             self.rtc = InternalRTC(machine.RTC())
         self.lcd = Pcf8574Lcd(self.i2c, board.LCD_ADDR, sleep_ms=time.sleep_ms)
         self.s0 = S0Counter(_in(board, board.S0_PIN), ticks_ms=time.ticks_ms,

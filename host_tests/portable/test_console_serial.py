@@ -4,7 +4,8 @@ import json
 
 import apprig
 from fakeloop import FakeLoop
-from meter.console import Console, StdinBytes
+from meter.console import Console
+from meter.usbserial import StdinBytes
 
 
 class FakeSerial:
