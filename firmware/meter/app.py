@@ -42,7 +42,7 @@ FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
-_RELAY_POLL_MS = const(10)      # the relay driver needs a poll at least every 20 ms while busy
+_RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz phase
 _BUTTON_POLL_MS = const(20)
 _OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
 _OPG_BUSY_MS = const(50)        # between slices while the table catches up
