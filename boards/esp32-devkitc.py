@@ -8,7 +8,8 @@ so that boot can never pulse a coil (GPIO 12 must also be low at reset).  GPIO 5
 released = high at reset, as its strap wants) and 15 (a keypad column, pulled up, as its strap
 wants) are only read or released during boot.  The test jumper is on GPIO 4, which has an
 internal pull-up: a missing jumper reads high (test mode off) without any external part.
-S0: Pin.irq has no hard IRQ on this port (S0_HARD_IRQ = False), see docs/wiring.md.
+S0: counted by the PCNT hardware counter (S0_COUNTER, machine.Counter on MicroPython 1.27+);
+without it by a soft pin IRQ, since Pin.irq has no hard IRQ here (docs/wiring.md).
 docs/wiring.md has the wiring table and the parts list.
 """
 NAME = "esp32-devkitc"
@@ -39,3 +40,4 @@ WDT_MS = 8000
 INTERNAL_RTC_FALLBACK = True
 NO_PULL_PINS = (34, 35, 36, 37, 38, 39)   # input only, no internal pulls
 S0_HARD_IRQ = False        # the esp32 port's Pin.irq has no `hard`
+S0_COUNTER = 0             # PCNT unit 0 (machine.Counter, 1.27+); older ports: soft IRQ

@@ -31,3 +31,4 @@ WDT_MS = 8000              # RP2040 maximum is 8388 ms
 INTERNAL_RTC_FALLBACK = True
 NO_PULL_PINS = ()          # every RP2040 GPIO has an internal pull-up
 S0_HARD_IRQ = True
+S0_COUNTER = None          # no hardware counter: the pin IRQ (hard) counts

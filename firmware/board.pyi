@@ -27,3 +27,4 @@ WDT_MS: int
 INTERNAL_RTC_FALLBACK: bool
 NO_PULL_PINS: Tuple[int, ...]
 S0_HARD_IRQ: bool
+S0_COUNTER: Optional[int]

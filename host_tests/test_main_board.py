@@ -18,7 +18,7 @@ class FakeMachine(types.ModuleType):
     """`machine` for boardhw: pins by number (shared, so a test can fit the jumper), one I2C
     bus with a DS3231 and the LCD backpack, WDT, RTC."""
 
-    def __init__(self, clock, jumper_pin=None, float_low=()):
+    def __init__(self, clock, jumper_pin=None, float_low=(), counter=False):
         types.ModuleType.__init__(self, "machine")
         self.clock = clock
         self.pins = {}
@@ -33,6 +33,7 @@ class FakeMachine(types.ModuleType):
                 self.floating = 0 if n in float_low else 1
                 if n == jumper_pin:
                     self.external = 0          # the jumper ties the pin to GND
+                self._level = self.level()
                 machine.pins[n] = self
 
         self.Pin = Pin
@@ -44,6 +45,24 @@ class FakeMachine(types.ModuleType):
             machine.wdts.append(w)
             return w
         self.WDT = WDT
+        if counter:
+            class Counter:
+                """machine.Counter on the ESP32 (PCNT): counts falling edges of its pin."""
+                FALLING = 2
+                made = []
+
+                def __init__(self, id, src, edge=1, filter_ns=0):
+                    self.id, self.src, self.edge, self.filter_ns = id, src, edge, filter_ns
+                    self.count = 0
+                    Counter.made.append(self)
+                    src.irq(handler=self._edge, trigger=fakehw.FakePin.IRQ_FALLING)
+
+                def _edge(self, pin):
+                    self.count += 1
+
+                def value(self):
+                    return self.count
+            self.Counter = Counter
         self.disable_irq = lambda: 0
         self.enable_irq = lambda state: None
         self.reset = lambda: None
@@ -61,10 +80,10 @@ def _board_module(name):
 def firmware(monkeypatch, tmp_path):
     """firmware(board_name, jumper=False, config=None) -> (main module, app, console, hw,
     machine); files (/config.json, /data/identity.json) live under tmp_path."""
-    def load(board_name, jumper=False, config=None, float_low=()):
+    def load(board_name, jumper=False, config=None, float_low=(), counter=False):
         clock = fakehw.FakeClock(1000)
         board = _board_module(board_name)
-        machine = FakeMachine(clock, board.TEST_JUMPER if jumper else None, float_low)
+        machine = FakeMachine(clock, board.TEST_JUMPER if jumper else None, float_low, counter)
         monkeypatch.setitem(sys.modules, "machine", machine)
         monkeypatch.setitem(sys.modules, "board", board)
         for name in ("meter.boardhw", "_boot"):
@@ -210,3 +229,19 @@ def test_the_reconnect_button_is_read(firmware):
     finally:
         loop.remove()
     assert len(presses) == 1
+
+
+def test_esp32_counts_s0_with_the_pcnt_hardware_counter(firmware):
+    main, app, console, hw, machine = firmware("esp32-devkitc", counter=True)
+    board = sys.modules["board"]
+    assert len(machine.Counter.made) == 1
+    unit = machine.Counter.made[0]
+    assert unit.id == board.S0_COUNTER and unit.edge == machine.Counter.FALLING
+    assert unit.src is machine.pins[board.S0_PIN]
+    for _ in range(5):
+        unit.src.drive(0)
+        unit.src.drive(1)
+    assert hw.s0.take() == 5 and hw.s0.take() == 0
+    # a port without machine.Counter (before 1.27): the soft pin IRQ
+    main, app, console, hw, machine = firmware("esp32-devkitc")
+    assert type(hw.s0).__name__ == "S0Counter"

@@ -21,7 +21,7 @@ from meter.drivers.indicators import Buzzer, Leds
 from meter.drivers.keypad import Keypad4x4
 from meter.drivers.lcd import Pcf8574Lcd
 from meter.drivers.relay import LatchingRelay, MonostableRelay
-from meter.drivers.s0 import S0Counter
+from meter.drivers.s0 import S0Counter, S0HardwareCounter
 from meter.drivers.watchdog import GuardedWatchdog
 from meter.storage import BoardFS
 
@@ -48,6 +48,21 @@ def jumper_fitted(board, reads=8):
         if pin.value() != 0:
             return False
     return True
+
+
+def _s0(board):
+    """The S0 input: a hardware pulse counter where the board has one (S0_COUNTER: the ESP32's
+    PCNT unit through machine.Counter), else the pin IRQ (hard where the port has it)."""
+    pin = _in(board, board.S0_PIN)
+    counter = getattr(machine, "Counter", None)
+    if board.S0_COUNTER is not None and counter is not None:
+        try:
+            return S0HardwareCounter(counter(board.S0_COUNTER, pin, edge=counter.FALLING,
+                                             filter_ns=10000))
+        except (TypeError, ValueError, OSError):
+            pass                         # an older port: the pin IRQ below
+    return S0Counter(pin, ticks_ms=time.ticks_ms, irq_off=machine.disable_irq,
+                     irq_on=machine.enable_irq, hard=board.S0_HARD_IRQ)
 
 
 class Hardware:
@@ -83,9 +98,7 @@ class Hardware:
             from meter.drivers.rtc_fallback import InternalRTC   # only then: RAM
             self.rtc = InternalRTC(machine.RTC())
         self.lcd = Pcf8574Lcd(self.i2c, board.LCD_ADDR, sleep_ms=time.sleep_ms)
-        self.s0 = S0Counter(_in(board, board.S0_PIN), ticks_ms=time.ticks_ms,
-                            irq_off=machine.disable_irq, irq_on=machine.enable_irq,
-                            hard=board.S0_HARD_IRQ)
+        self.s0 = _s0(board)
         self.wdt = GuardedWatchdog(timeout_ms=board.WDT_MS)
         self.fs = BoardFS()
         self.storage_ok = storage_ok

@@ -170,3 +170,26 @@ def test_soft_irq_is_asked_for_without_hard():
     assert pin.calls == 1
     _pulse(clock, pin)
     assert s0.take() == 1
+
+
+class _Counter:
+    """machine.Counter look-alike: a count the hardware keeps."""
+
+    def __init__(self, start=0):
+        self.count = start
+
+    def value(self):
+        return self.count
+
+
+def test_hardware_counter_takes_the_difference_of_readings():
+    from meter.drivers.s0 import S0HardwareCounter
+    unit = _Counter(1234)                 # counting since before the driver existed
+    s0 = S0HardwareCounter(unit)
+    assert s0.take() == 0
+    unit.count += 7
+    assert s0.take() == 7 and s0.take() == 0
+    unit.count = 3                        # reset behind our back: never a negative count
+    assert s0.take() == 0
+    unit.count += 2
+    assert s0.take() == 2 and s0.total == 9
