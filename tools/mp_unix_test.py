@@ -20,7 +20,7 @@ BINARY = os.environ.get("MICROPYTHON_UNIX", os.path.join(os.path.dirname(sys.exe
 
 RUNNER = """
 import sys
-sys.path[:0] = [%(firmware)r, %(tests)r, %(tools)r]
+sys.path[:0] = [%(firmware)r, %(where)r, %(tests)r, %(tools)r]
 passed = 0
 failed = 0
 mod = __import__(%(name)r)
@@ -56,10 +56,10 @@ def usable():
     return None
 
 
-def run_module(name):
-    """-> (passed, failed, output) of one test module."""
+def run_module(name, where=PORTABLE):
+    """-> (passed, failed, output) of one test module (in `where`)."""
     code = RUNNER % {"firmware": os.path.join(ROOT, "firmware"), "tests": PORTABLE,
-                     "tools": os.path.join(ROOT, "tools"), "name": name}
+                     "where": where, "tools": os.path.join(ROOT, "tools"), "name": name}
     # a large heap (-X heapsize) as the WebAssembly runner has; tests, not the board budget
     proc = subprocess.run([BINARY, "-X", "heapsize=8M", "-c", code], capture_output=True,
                           text=True, timeout=600, cwd=ROOT)
@@ -76,13 +76,15 @@ def main(argv):
     if why is not None:
         sys.stderr.write("SKIPPED: MicroPython unix-port tier: %s\n" % why)
         return 0
-    names = [os.path.basename(a)[:-3] if a.endswith(".py") else a for a in argv]
-    if not names:
-        names = sorted(n[:-3] for n in os.listdir(PORTABLE)
-                       if n.startswith("test_") and n.endswith(".py"))
+    # a bare name is a module of host_tests/portable; a path is a test file anywhere
+    jobs = [(os.path.basename(a)[:-3] if a.endswith(".py") else a,
+             os.path.dirname(os.path.abspath(a)) if os.sep in a else PORTABLE) for a in argv]
+    if not jobs:
+        jobs = [(n[:-3], PORTABLE) for n in sorted(os.listdir(PORTABLE))
+                if n.startswith("test_") and n.endswith(".py")]
     passed = failed = 0
-    for name in names:
-        p, f, out = run_module(name)
+    for name, where in jobs:
+        p, f, out = run_module(name, where)
         if f:
             sys.stdout.write(out)
         print("%s: %d passed, %d failed" % (name, p, f))
