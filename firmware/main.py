@@ -23,7 +23,7 @@ import json  # noqa: E402
 
 from meter.app import App
 from meter.usbserial import SerialConsole  # noqa: E402
-from meter.core.config import Config  # noqa: E402
+from meter.core.config import Config, config_from_json  # noqa: E402
 
 
 def storage_state():
@@ -43,13 +43,14 @@ def storage_state():
 
 
 def load_config():
+    """-> (Config, problem): a bad file never stops the meter (the defaults run); problem is
+    None or (what was wrong, not JSON) for the LCD, `status` and the event log."""
     try:
         with open("/config.json") as f:
-            return Config(json.load(f))
+            text = f.read()
     except OSError:
-        return Config()
-    except ValueError:
-        return Config()       # a bad file never stops the meter; defaults are Belgian
+        return Config(), None
+    return config_from_json(text)
 
 
 def load_identity():
@@ -72,9 +73,11 @@ def start(board, storage=None):
     mounted, formatted = storage_state() if storage is None else storage
     hw = Hardware(board, mounted, maintenance=maintenance, formatted=formatted)
     serial, key = load_identity()
-    cfg = load_config()
+    cfg, problem = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
               test_mode=hw.test_mode)
+    if problem is not None:
+        app.config_refused(problem[0], problem[1])
     # meter.console itself loads only when the first console line arrives (RAM)
     console = SerialConsole(app, extra=app.board_test_command)
     return app, console, hw
