@@ -66,6 +66,8 @@ class FakeMachine(types.ModuleType):
         self.disable_irq = lambda: 0
         self.enable_irq = lambda state: None
         self.reset = lambda: None
+        self.PWRON_RESET, self.WDT_RESET = 1, 3
+        self.reset_cause = lambda: self.PWRON_RESET
 
 
 def _board_module(name):
