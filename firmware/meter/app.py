@@ -49,6 +49,8 @@ _RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz
 _BUTTON_POLL_MS = const(20)
 _OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
 _OPG_BUSY_MS = const(50)        # between slices while the table catches up
+_OPG_MAX_LAG = const(24)        # counts the table may lag a decode by: <= 104 hashes in all
+_OPG_SAVE_EVERY = const(16)     # counts between saves while the table catches up
 _OPG_TABLE = "/data/opgtable.bin"
 _OPG_TABLE_NEW = "/data/opgtable.new"
 _TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
@@ -336,8 +338,14 @@ class App:
         m = self.meter
         was_closed = m.relay_closed()
         status = self.read_rtc()
-        result = self.desk.enter(digits, status, self.osf, self.rtc_minute, self.rtc_second,
-                                 self.mono_s)
+        lag = self._opg_lag(digits)
+        if lag:
+            # the value table is rebuilding: a decode now could walk thousands of hashes
+            # (watchdog).  Nothing changes, no lockout strike: try again later.
+            result = ("busy", codes.TOKEN_BUSY, lag, None)
+        else:
+            result = self.desk.enter(digits, status, self.osf, self.rtc_minute,
+                                     self.rtc_second, self.mono_s)
         if result[3] is not None:
             self._set_rtc(result[3])
         self.last_result = result[:3]
@@ -505,6 +513,15 @@ class App:
             dec.table_reset()
         self._opg_saved = dec.table_count() if data is not None else -1
 
+    def _opg_lag(self, digits):
+        """-> how many counts the value table is behind when that is too many for a bounded
+        decode of this OpenPAYGO token, else 0."""
+        dec = self.desk._opg_decoder
+        if dec is None or len(digits) != 9 or dec.table_count() < 0:
+            return 0
+        lag = self._opg_target() - dec.table_count()
+        return lag if lag > _OPG_MAX_LAG else 0
+
     def opg_table_step(self, budget=_OPG_SLICE):
         """One background slice: advances the value table towards the counter by at most
         `budget` hashes, or saves it once it has arrived -> True while there is work left."""
@@ -513,20 +530,24 @@ class App:
         if dec is None or dec.table_count() < 0:
             return False
         target = self._opg_target()
-        if dec.table_count() < target:
-            dec.table_advance(target, budget)
-            return True
-        if self._opg_saved != dec.table_count() and getattr(self.hw, "storage_ok", True):
+        count = dec.table_count()
+        due = count >= target or count - self._opg_saved >= _OPG_SAVE_EVERY
+        if due and count != self._opg_saved and getattr(self.hw, "storage_ok", True):
             data = dec.table_bytes()
             if data is not None:
+                # arrived, or a long rebuild under way: saved, so a reset does not restart it
                 fs = self.hw.fs
                 try:
                     with fs.open(_OPG_TABLE_NEW, "wb") as f:
                         f.write(data)
                     fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
-                    self._opg_saved = dec.table_count()
                 except OSError:
-                    self._opg_saved = dec.table_count()   # RAM copy still works; retry later
+                    pass                 # the RAM copy still works; the next save may succeed
+                self._opg_saved = count
+                return count < target
+        if count < target:
+            dec.table_advance(target, budget, True)
+            return True
         return False
 
     # --- the asyncio wiring (boards) -----------------------------------------------------

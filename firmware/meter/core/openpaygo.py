@@ -203,8 +203,9 @@ class OpenPaygoDecoder:
         """-> the count every table entry has reached (-1: no table)."""
         return -1 if self._tab is None else self._tab_count
 
-    def table_advance(self, target, budget):
-        """Moves the table towards count `target` by at most `budget` hashes -> hashes done."""
+    def table_advance(self, target, budget, boundary=False):
+        """Moves the table towards count `target` by at most `budget` hashes -> hashes done.
+        boundary: stop at the next count boundary too (where table_bytes() can save it)."""
         tab = self._tab
         if tab is None:
             return 0
@@ -222,6 +223,8 @@ class OpenPaygoDecoder:
             if b == _VALUES:
                 b = 0
                 count += 1
+                if boundary:
+                    break
         self._tab_count = count
         self._tab_cursor = b
         return done
