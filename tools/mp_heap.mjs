@@ -63,10 +63,14 @@ harness = used() - base0
 base = used()
 # what firmware/main.py and meter/boardhw.py import, from .mpy files (boardhw itself needs
 # machine; meter.console and meter.drivers.rtc_fallback load only when needed)
-import meter.app, meter.usbserial, meter.core.config
-import meter.drivers.ds3231, meter.drivers.indicators, meter.drivers.keypad
-import meter.drivers.lcd, meter.drivers.relay, meter.drivers.s0, meter.drivers.watchdog
-import meter.drivers.button, meter.storage
+for name in ("meter.app", "meter.usbserial", "meter.core.config", "meter.drivers.ds3231",
+             "meter.drivers.indicators", "meter.drivers.keypad", "meter.drivers.lcd",
+             "meter.drivers.relay", "meter.drivers.s0", "meter.drivers.watchdog",
+             "meter.drivers.button", "meter.storage"):
+    try:
+        __import__(name)
+    except ImportError:
+        print("deploy path: no module %s in this build" % name)
 code = used() - base
 mods = sorted(k for k in sys.modules if k.startswith("meter"))
 print("deploy path, firmware modules loaded from .mpy: %d bytes of heap (%d modules)"
