@@ -65,3 +65,12 @@ def test_production_images_carry_no_development_key(tmp_path):
         with open(os.path.join(root, "boards", "manifests", name)) as f:
             text = f.read()
         assert "tools" not in text and "devkeys" not in text, name
+
+
+def test_deploy_removes_what_an_older_deploy_left():
+    # an old firmware's development keys must not stay on a board (issue 11)
+    local = {"main.py": "a", "meter/app.mpy": "b"}
+    remote = {"main.py": "a", "meter/app.mpy": "old", "meter/core/devkeys.mpy": "k"}
+    assert deploy.plan(local, remote) == ["meter/app.mpy"]
+    assert deploy.stale(local, remote) == ["meter/core/devkeys.mpy"]
+    assert deploy.stale(local, dict(local)) == []
