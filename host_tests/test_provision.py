@@ -201,3 +201,22 @@ def test_a_production_board_without_the_jumper_is_not_reachable(board_pty, tmp_p
 def test_a_key_on_the_command_line_is_refused(board_pty):
     proc = _run(board_pty, "--serial", str(SERIAL), "--key", UTILITY_KEY.hex())
     assert proc.returncode == 2
+
+
+@pytest.mark.skipif(not os.environ.get("PROVISION_TEST_PORT"),
+                    reason="PROVISION_TEST_PORT (a board or an emulated board's pty in "
+                           "maintenance mode) not given")
+def test_provisions_a_real_or_emulated_board(tmp_path):
+    """The same tool with the real mpremote against a board the integrator points at, e.g.
+    the emulated Pico's pty: PROVISION_TEST_PORT=/dev/pts/N pytest host_tests/test_provision.py.
+    The board is overwritten (--force)."""
+    port = os.environ["PROVISION_TEST_PORT"]
+    key = _key_file(tmp_path)
+    cmd = [sys.executable, os.path.join(ROOT, "tools", "provision.py"), "--port", port,
+           "--serial", str(SERIAL), "--utility-key-file", key, "--force", "--wait", "60"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "provisioned: serial %d" % SERIAL in proc.stdout
+    again = subprocess.run(cmd[:-3] + ["--wait", "60"], capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 3                     # provisioned now: refused without --force
