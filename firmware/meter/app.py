@@ -592,8 +592,10 @@ class App:
         """The reconnect push button (meter.drivers.button debounces it)."""
         import asyncio
         while True:
-            if button.poll(self.hw.ticks_ms()):
-                self.button()
+            now = self.hw.ticks_ms()
+            if button.poll(now):
+                self.button(now)
+                self.display.touch(now)      # shows the outcome at once, as a key press does
             await asyncio.sleep_ms(_BUTTON_POLL_MS)
 
     async def _openpaygo_task(self):
