@@ -146,7 +146,7 @@ def test_fuzzed_console_lines_never_crash_or_credit(line):
     s = simmod.Simulator(simmod.calendar.parse_iso_utc(START), {}, None)
     try:
         if line.split()[:1] in (["pulses"], ["advance"], ["load"], ["rtc"], ["reboot"],
-                                ["powerfail"]):
+                                ["powerfail"], ["vend"], ["plot"]):
             line = "status"
         out = json.loads(s.handle(line))
         assert isinstance(out["ok"], bool)

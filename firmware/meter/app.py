@@ -404,7 +404,8 @@ class App:
         m = self.meter
         c = m.credit
         nc = self.next_cut_minute()
-        lines = self.display.lines()
+        self.display.refresh(self._tick())
+        lines = self.display.shown()          # what the LCD was sent, not a recomputation
         return {
             "ok": True,
             "relay": "closed" if m.relay_closed() else "open",
@@ -550,6 +551,19 @@ class App:
             return True
         return False
 
+    def entry_step(self, now_ms):
+        """The keypad task's timeout check: typed digits left for 30 s are discarded."""
+        if self.entry.tick(now_ms) == keys.TIMEOUT:
+            self.display.result(codes.ENTRY_TIMEOUT, 0, now_ms)
+
+    def ui_step(self, now_ms=None):
+        """What the keypad and display tasks do besides scanning: entry timeout, then the
+        LCD refresh.  The simulator calls it at their deadlines (Display.ms_to_expiry)."""
+        if now_ms is None:
+            now_ms = self._tick()
+        self.entry_step(now_ms)
+        self.display.refresh(now_ms)
+
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
     async def run(self, keypad=None, wdt=None, console=None, button=None):
@@ -621,8 +635,7 @@ class App:
                 buzzer.poll(now)
             if leds is not None:
                 leds.poll(now)
-            if self.entry.tick(now) == keys.TIMEOUT:
-                self.display.result(codes.ENTRY_TIMEOUT, 0, now)
+            self.entry_step(now)
             await asyncio.sleep_ms(15)          # >= 50 Hz scan
 
     async def _display_task(self):

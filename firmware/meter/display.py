@@ -95,6 +95,10 @@ class Display:
 
     def refresh(self, now_ms):
         self._now_ms = now_ms
+        # forget an expired result: ticks wrap after 12 days, and a result compared by
+        # ticks_diff alone would come back for 6 days once the difference wrapped
+        if self._result_code >= 0 and ticks_diff(now_ms, self._result_ms) >= _RESULT_MS:
+            self._result_code = -1
         lines = self.lines()
         lcd = self.app.hw.lcd
         for row in (0, 1):
@@ -104,6 +108,21 @@ class Display:
                     lcd.write_line(row, lines[row])
                 except OSError:
                     pass   # a display fault must never stop the meter
+
+    def shown(self):
+        """The two lines last sent to the LCD (the console's `lcd`)."""
+        return [self._shown[0], self._shown[1]]
+
+    def ms_to_expiry(self, now_ms):
+        """Milliseconds until a result, a page or typed digits time out (-1: nothing shown
+        that times out), so that an event-driven simulator steps there."""
+        best = -1
+        if self._result_code >= 0:
+            best = max(0, _RESULT_MS - ticks_diff(now_ms, self._result_ms))
+        e = self.app.entry.ms_to_expiry(now_ms)
+        if e >= 0 and (best < 0 or e < best):
+            best = e
+        return best
 
     def _money(self, cents):
         return money(cents, self.app.cfg.currency)

@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(2)
+VERSION = const(3)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -54,8 +54,14 @@ _FIELDS = (
     ("m", "ec_offer_since", "i"),
     ("m", "cold_home", "?"),
     # --- end of version 2 ---
+    # --- version 3 (simtools): energy split into whole kWh and the Wh rest ---
+    # energy_wh alone overflowed its int32 after 2.5 years at 100 kW; from version 3 it holds
+    # 0..999 and energy_kwh the whole kWh.  Older records load with their Wh total split.
+    ("c", "energy_kwh", "i"),
+    # --- end of version 3 ---
 )
 _V1_FIELDS = 30               # version 1 records hold the first 30 fields
+_V2_FIELDS = 37               # version 2 records the first 37
 
 
 def _fmt(fields):
@@ -67,6 +73,8 @@ _FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
 _FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
 _SIZE_V1 = struct.calcsize(_FMT_V1)
+_FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
+_SIZE_V2 = struct.calcsize(_FMT_V2)
 
 
 def _owner(meter, which):
@@ -95,6 +103,8 @@ def unpack(meter, data):
     fmt, size, count = _FMT, FIXED_SIZE, len(_FIELDS)
     if version == 1:
         fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
+    elif version == 2:
+        fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
     elif version != VERSION:
         raise ValueError("record version %d" % version)
     if len(data) < size:
@@ -114,6 +124,10 @@ def unpack(meter, data):
         meter.cold_until = -1
         meter.ec_offer_since = -1
         meter.cold_home = False
+    if version < 3:
+        c = meter.credit
+        c.energy_kwh = c.energy_wh // 1000
+        c.energy_wh -= c.energy_kwh * 1000
     meter.load_blobs(data[size:])
     meter.clock.loaded()
     meter.trusted_prev = meter.clock.latched == 0
