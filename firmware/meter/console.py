@@ -11,7 +11,7 @@ import json
 
 from micropython import const
 
-from meter.core import calendar, codes
+from meter.core import calendar
 
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
