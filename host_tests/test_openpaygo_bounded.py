@@ -118,6 +118,7 @@ def test_a_table_ahead_of_the_record_is_thrown_away():
     app.desk.opg.last_count = 100
     app.commit()
     app = apprig.reboot(board, CFG)
+    app.opg_background = True
     assert app.desk._opg_decoder.table_count() == 0
     count, digits = _token(100, 20)
     assert app.submit(digits)[0] == "busy"        # 85 counts to rebuild first
@@ -167,6 +168,7 @@ def test_a_table_far_behind_refuses_openpaygo_tokens_without_a_strike_and_is_sav
     board = _meter_at(1000, (20,))
     del board.fs.files["/data/opgtable.bin"]
     app = apprig.reboot(board, CFG)
+    app.opg_background = True             # as App.run() sets it on a board
     dec = app.desk._opg_decoder
     assert dec.table_count() == 0
     count, digits = _token(1000, 20)
@@ -182,3 +184,13 @@ def test_a_table_far_behind_refuses_openpaygo_tokens_without_a_strike_and_is_sav
         app.opg_table_step()
     app = apprig.reboot(board, CFG)
     assert app.desk._opg_decoder.table_count() == 15
+
+
+def test_without_the_background_task_a_decode_walks_as_before():
+    # the simulator steps the app without App.run(): no table upkeep, so no "busy" either
+    board = _meter_at(100, (20,))
+    del board.fs.files["/data/opgtable.bin"]
+    app = apprig.reboot(board, CFG)
+    assert not app.opg_background
+    count, digits = _token(100, 20)
+    assert app.submit(digits)[0] == "accepted"

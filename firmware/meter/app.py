@@ -89,6 +89,7 @@ class App:
         self._next_cut_key = None
         self._next_cut = -1
         self._opg_saved = -1             # the value-table count last saved on flash
+        self.opg_background = False      # run() keeps the value table (the simulator does not)
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
@@ -518,8 +519,9 @@ class App:
         """-> how many counts the value table is behind when that is too many for a bounded
         decode of this OpenPAYGO token, else 0."""
         dec = self.desk._opg_decoder
-        if dec is None or len(digits) != 9 or dec.table_count() < 0:
-            return 0
+        if (dec is None or not self.opg_background or len(digits) != 9
+                or dec.table_count() < 0):
+            return 0                     # without the background task a decode walks, as before
         lag = self._opg_target() - dec.table_count()
         return lag if lag > _OPG_MAX_LAG else 0
 
@@ -576,6 +578,7 @@ class App:
         if button is not None:
             tasks.append(asyncio.create_task(self._button_task(button)))
         if self.desk._opg_decoder is not None:
+            self.opg_background = True
             tasks.append(asyncio.create_task(self._openpaygo_task()))
         tasks.append(asyncio.create_task(self._display_task()))
         if console is not None:
