@@ -8,8 +8,8 @@ MicroPython alike.  Portable.
 
 Only what the firmware uses: create_task, gather, sleep_ms, sleep.  Time moves only between
 task steps, to the earliest wake-up, so a task that computes for a while (in fake time: a test
-may advance the clock inside a step) delays the others exactly as on a board.  `gaps` records
-how late each wake-up ran (ms), which is how long a busy task held the loop.
+may advance the clock inside a step) delays the others exactly as on a board.  `late_ms` is the
+largest lateness of a wake-up seen (ms): how long a busy task held the loop.
 """
 import sys
 
