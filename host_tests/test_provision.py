@@ -168,8 +168,11 @@ def test_refuses_a_provisioned_board_unless_forced(board_pty, tmp_path):
     key = _key_file(tmp_path)
     assert _run(board_pty, "--serial", str(SERIAL), key_file=key).returncode == 0
     before = open(os.path.join(board_pty.flash, "data", "identity.json")).read()
+    resets = open(os.path.join(board_pty.root, "resets")).read()
     proc = _run(board_pty, "--serial", "20260043", key_file=key)
     assert proc.returncode == 3 and "already provisioned (serial %d" % SERIAL in proc.stderr
+    # mpremote stopped the app to look: the board is reset so that the meter runs on
+    assert int(open(os.path.join(board_pty.root, "resets")).read()) == int(resets) + 1
     assert open(os.path.join(board_pty.flash, "data", "identity.json")).read() == before
     # a later minute: the replay memory on the flash remembers the first set-time token
     proc = _run(board_pty, "--serial", "20260043", "--force", key_file=key,

@@ -226,6 +226,7 @@ def provision(files, console, serial, utility_key, config_text=None, at=None, fo
             old = json.loads(existing).get("serial")
         except (ValueError, AttributeError):
             old = "unreadable"
+        files.reset()                   # mpremote stopped the app: let the meter run on
         raise Refused("the board is already provisioned (serial %s in %s); --force to "
                       "overwrite" % (old, IDENTITY))
     meter_key = T.derive_meter_key(utility_key, serial)
