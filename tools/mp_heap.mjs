@@ -94,9 +94,13 @@ print("deploy path, app objects after boot and 30 s: %d bytes of heap (the fake 
 print("deploy path, firmware heap in use (modules + objects): %d bytes" % (code + objects))
 print("deploy path, console protocol (meter.console), loaded at the first console line: +%d "
       "bytes" % console_code)
+ob = used()
 import meter.core.openpaygo
-extra = used() - before - objects
-print("deploy path, OpenPAYGO modules when configured: +%d bytes (loaded only then)" % extra)
+dec = meter.core.openpaygo.OpenPaygoDecoder(b"k" * 16, 1)
+dec.table_reset()
+extra = used() - ob
+print("deploy path, OpenPAYGO when configured (modules, one decoder with its value table): "
+      "+%d bytes (loaded only then)" % extra)
 print("deploy path, heap in use in the port all told (with the test harness): %d bytes"
       % used())
 `);
