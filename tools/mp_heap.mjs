@@ -27,27 +27,39 @@ function copyTree(mp, src, dst, keep) {
 }
 
 let build = process.argv[2];
+let tmp = null;
 if (!build) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "mpheap-"));
+  tmp = out;
   execFileSync(path.join(root, ".venv", "bin", "python"),
                [path.join(root, "tools", "build_firmware.py"), "rp2-pico", "--out", out],
                { stdio: "ignore" });
   build = path.join(out, "rp2-pico");
 }
-const mp = await loadMicroPython({
-  heapsize: 1024 * 1024,
-  stdout: (line) => process.stdout.write(line + "\n"),
-  stderr: (line) => process.stderr.write(line + "\n"),
-  linebuffer: true,
-});
-copyTree(mp, build, "/flash", (n) => n.endsWith(".mpy"));
-copyTree(mp, path.join(root, "host_tests", "portable"), "/tests", (n) => n.endsWith(".py"));
-for (const name of fs.readdirSync(path.join(root, "tools"))) {
-  if ((name.startsWith("fake") && name.endsWith(".py")) || name === "devkeys.py") {
-    mp.FS.writeFile("/tests/" + name, fs.readFileSync(path.join(root, "tools", name)));
+async function port() {
+  const mp = await loadMicroPython({
+    heapsize: 1024 * 1024,
+    stdout: (line) => process.stdout.write(line + "\n"),
+    stderr: (line) => process.stderr.write(line + "\n"),
+    linebuffer: true,
+  });
+  copyTree(mp, build, "/flash", (n) => n.endsWith(".mpy"));
+  copyTree(mp, path.join(root, "host_tests", "portable"), "/tests", (n) => n.endsWith(".py"));
+  for (const name of fs.readdirSync(path.join(root, "tools"))) {
+    if ((name.startsWith("fake") && name.endsWith(".py")) || name === "devkeys.py") {
+      mp.FS.writeFile("/tests/" + name, fs.readFileSync(path.join(root, "tools", name)));
+    }
   }
+  mp.runPython(PRELUDE);
+  return mp;
 }
-mp.runPython(`
+
+// the harness first (fakes, test helpers compiled from source), so that it is not counted;
+// then what firmware/main.py and meter/boardhw.py import, from .mpy files (boardhw itself needs
+// machine; meter.console and meter.drivers.rtc_fallback load only when needed).  Each figure
+// is taken in a fresh port: the collector is conservative, and garbage one measurement leaves
+// pinned would show up in the next.
+const PRELUDE = `
 import gc, sys
 sys.path[:] = ["/flash", "/tests"]
 
@@ -56,13 +68,8 @@ def used():
     gc.collect()
     return gc.mem_alloc()
 
-# the harness first (fakes, test helpers compiled from source), so that it is not counted
-base0 = used()
 import fakehw, fakefs, fakepins, fakei2c, fakeds3231, fakelcd, fakekeypad, fakewdt, devkeys
-harness = used() - base0
 base = used()
-# what firmware/main.py and meter/boardhw.py import, from .mpy files (boardhw itself needs
-# machine; meter.console and meter.drivers.rtc_fallback load only when needed)
 for name in ("meter.app", "meter.usbserial", "meter.core.config", "meter.drivers.ds3231",
              "meter.drivers.indicators", "meter.drivers.keypad", "meter.drivers.lcd",
              "meter.drivers.relay", "meter.drivers.s0", "meter.drivers.watchdog",
@@ -72,13 +79,14 @@ for name in ("meter.app", "meter.usbserial", "meter.core.config", "meter.drivers
     except ImportError:
         print("deploy path: no module %s in this build" % name)
 code = used() - base
+`;
+
+let mp = await port();
+mp.runPython(`
 mods = sorted(k for k in sys.modules if k.startswith("meter"))
 print("deploy path, firmware modules loaded from .mpy: %d bytes of heap (%d modules)"
       % (code, len(mods)))
 import apprig
-cb = used()
-import meter.console
-console_code = used() - cb
 fb = used()
 board0 = apprig.FakeBoard()
 fake_board = used() - fb
@@ -92,15 +100,21 @@ objects = used() - before - fake_board
 print("deploy path, app objects after boot and 30 s: %d bytes of heap (the fake board's "
       "%d bytes not counted)" % (objects, fake_board))
 print("deploy path, firmware heap in use (modules + objects): %d bytes" % (code + objects))
+`);
+mp = await port();
+mp.runPython(`
+cb = used()
+import meter.console
 print("deploy path, console protocol (meter.console), loaded at the first console line: +%d "
-      "bytes" % console_code)
+      "bytes" % (used() - cb))
+`);
+mp = await port();
+mp.runPython(`
 ob = used()
 import meter.core.openpaygo
 dec = meter.core.openpaygo.OpenPaygoDecoder(b"k" * 16, 1)
 dec.table_reset()
-extra = used() - ob
 print("deploy path, OpenPAYGO when configured (modules, one decoder with its value table): "
-      "+%d bytes (loaded only then)" % extra)
-print("deploy path, heap in use in the port all told (with the test harness): %d bytes"
-      % used())
+      "+%d bytes (loaded only then)" % (used() - ob))
 `);
+if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
