@@ -6,7 +6,7 @@ from meter import identity
 from meter.app import App
 from meter.core import codes, policy
 from meter.core.config import Config
-from meter.core.devkeys import DEV_SERIAL
+from devkeys import DEV_SERIAL
 
 KEY_HEX = "00112233445566778899aabbccddeeff" * 2
 DEFAULTS = Config().as_dict()

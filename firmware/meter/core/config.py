@@ -66,7 +66,7 @@ DEFAULTS = {
     "lockout_cap_s": 30720,        # 512 min; also the calm time that takes one level off
     "openpaygo_lockout_cap_s": 604800,   # 7 days: OpenPAYGO codes are far easier to guess
     # bench rig
-    "test_mode": False,
+    "test_mode": False,            # ignored: only the maintenance jumper opens test mode
 }
 
 
