@@ -727,6 +727,11 @@ class Meter:
         clock = self.clock
         best = self._minutes_to_change(clock.lo_minute, self.local_lo.mod,
                                        self.span_min()) * 60 - clock.lo_second
+        # the tariff and the standing charge follow the best estimate (self.local), which runs
+        # ahead of lo: its switches too, so pulses are charged at the rate they were drawn at
+        due = policy.next_local_boundary(self.local.mod, cfg) * 60 - self.second
+        if 0 < due < best:
+            best = due
         credit = self.credit
         if power_w > 0 and not self.free:
             left = credit.credit_left()
