@@ -10,7 +10,7 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test emutest emubench uf2 sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: test emutest emubench uf2 sim bench setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -29,7 +29,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 test: setup
-	$(MAKE) --no-print-directory pytest mptest mpycheck pyright scenarios emutest
+	$(MAKE) --no-print-directory pytest mptest mpunixtest mpycheck pyright scenarios emutest
 
 # The emulated-chip tier (tools/emu/, docs/bench.md): the deployed firmware on the stock
 # MicroPython UF2 in rp2040js.  Needs ../shared/rp2040/ (or RP2040_UF2 and RP2040_BOOTROM);
@@ -54,6 +54,10 @@ pytest:
 
 mptest:
 	node tools/mp_test.mjs
+
+# the portable tests under the MicroPython unix port (skips loudly where it cannot run)
+mpunixtest:
+	$(VPY) tools/mp_unix_test.py
 
 mpycheck:
 	$(VPY) tools/mpy_check.py

@@ -1,53 +1,99 @@
 """Board entry point: MicroPython runs /main.py after boot.  Builds the hardware from /board.py
 (boards/<board>.py), the configuration (/config.json if present), the meter key, and runs the
-app's asyncio tasks.  firmware/_boot.py (frozen) has already mounted the flash without ever
-formatting it; if it could not, supply stays on and the LCD shows the storage error."""
-import asyncio
-import json
+app's asyncio tasks.
 
-import board
-from meter.app import App
-from meter.boardhw import Hardware
-from meter.console import Console
-from meter.core.config import Config
+Storage: firmware/_boot.py (frozen) has already mounted the flash without ever formatting a
+used one, and published what it did as sys.modules["_boot"]; main.py never imports _boot (that
+would run it again and, on 1.29, stack a second filesystem on "/").  Without our frozen _boot
+(the port's own, deployed as .mpy files) main.py only looks whether "/" is mounted.
+
+Maintenance: the jumper (board.TEST_JUMPER, to GND) is read once, here, before anything else.
+Without it (a production meter) Ctrl-C on the USB serial is disabled (micropython.kbd_intr(-1)):
+nobody at the console reaches the REPL, where the meter key could be read, and the console's
+test-mode commands answer "test mode is off".  With it, Ctrl-C works, test mode is on, and the
+watchdog is NOT started, so mpremote, `make deploy`, `make repl` and the storage recovery of
+docs/storage.md have all the time they need.  Never leave the jumper in a deployed meter.
+
+Identity and configuration: load_identity() and load_config() (meter.identity) never raise,
+print what is wrong, and give safe defaults; a meter without a usable key, or on a refused
+configuration, makes no cut.  They import nothing of the board, so host tests call them with
+a fake filesystem (host_tests/test_main_loading.py).
+"""
+import micropython
+
+micropython.kbd_intr(-1)     # first of all: no Ctrl-C until the jumper is known to be fitted
+
+import asyncio  # noqa: E402
+
+from meter import identity  # noqa: E402
+from meter.app import App  # noqa: E402
+from meter.storage import BoardFS  # noqa: E402
+from meter.usbserial import SerialConsole  # noqa: E402
 
 
-def storage_mounted():
+def storage_state():
+    """-> (mounted, formatted) as the boot code left them; mounts nothing."""
+    import sys
+    state = sys.modules.get("_boot")
+    if state is not None:
+        return bool(getattr(state, "mounted", False)), bool(getattr(state, "formatted", False))
     try:
-        import _boot
-        return getattr(_boot, "mounted", True)
-    except ImportError:
-        return True
+        import vfs
+        for m in vfs.mount():
+            if m[1] == "/":
+                return True, False
+        return False, False
+    except (ImportError, TypeError, AttributeError):
+        return True, False          # a port without the listing: it mounted its own at boot
 
 
-def load_config():
-    try:
-        with open("/config.json") as f:
-            return Config(json.load(f))
-    except OSError:
-        return Config()
-    except ValueError:
-        return Config()       # a bad file never stops the meter; defaults are Belgian
+def load_config(fs=None):
+    """-> (Config, problem): a bad file never stops the meter (the defaults run); problem is
+    None or (what was wrong, not JSON), printed here and given to App.config_refused for the
+    LCD, `status` and the event log (no cut on rules nobody chose)."""
+    cfg, problem = identity.load_config(fs or BoardFS())
+    if problem is not None:
+        print("config: %s; defaults in force, no cut" % problem[0])
+    return cfg, problem
 
 
-def load_identity():
-    """The meter serial and its provisioned key (32 bytes), written at the factory."""
-    try:
-        with open("/data/identity.json") as f:
-            ident = json.load(f)
-        return int(ident["serial"]), bytes.fromhex(ident["meter_key"])
-    except (OSError, ValueError, KeyError):
-        return 0, b""       # no key: native tokens are refused (INVALID), supply stays on
+def load_identity(fs=None):
+    """-> (serial, key, error text or None): the meter serial and its provisioned key (32
+    bytes), written at the factory.  Without a usable key no token can be accepted, so the app
+    never cuts (NO_KEY)."""
+    serial, key, err = identity.load_identity(fs or BoardFS())
+    if err:
+        print("identity: %s: %s; no token can be accepted, no cut" % (identity.IDENTITY_PATH, err))
+    return serial, key, err
+
+
+def start(board, storage=None):
+    """Builds the meter on this board -> (app, console, hw).  Reads the jumper first, and
+    disables Ctrl-C before anything slow runs."""
+    from meter.boardhw import Hardware, jumper_fitted
+    maintenance = jumper_fitted(board)
+    if maintenance:
+        micropython.kbd_intr(3)       # the jumper: Ctrl-C reaches the REPL again
+    mounted, formatted = storage_state() if storage is None else storage
+    hw = Hardware(board, mounted, maintenance=maintenance, formatted=formatted)
+    serial, key, id_err = load_identity()
+    cfg, problem = load_config()
+    app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
+              test_mode=hw.test_mode, identity_error=id_err)
+    if problem is not None:
+        app.config_refused(problem[0], problem[1])
+    # meter.console itself loads only when the first console line arrives (RAM)
+    console = SerialConsole(app, extra=app.board_test_command)
+    return app, console, hw
 
 
 def main():
-    hw = Hardware(board, storage_mounted())
-    serial, key = load_identity()
-    cfg = load_config()
-    app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
-              test_mode=hw.test_mode)
-    console = Console(app, extra=app.board_test_command)
-    asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console))
+    import board
+    app, console, hw = start(board)
+    # with the maintenance jumper the watchdog is never started (see above)
+    wdt = None if hw.test_mode else hw.wdt
+    asyncio.run(app.run(keypad=hw.keypad, wdt=wdt, console=console, button=hw.button))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -5,15 +5,24 @@ in the host simulator (tools/sim.py builds it from simulated parts).  It only ta
 hardware through `hw`, an object with these attributes:
 
   rtc      read_time(fields) -> status (0 or an RTC code); fields = [y, mo, d, h, mi, s];
-           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf()
+           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf();
+           optional read_store(buf) / write_store(buf): 7 battery-backed bytes (the DS3231's
+           alarm registers) that keep the energy counted since the last commit
   relay    request(closed, now_ms); poll(now_ms); redrive(now_ms); failed (bool)
   lcd      write_line(row, text)
   s0       take() -> pulses since the last take
   leds     set(supply, alert)            (optional: None)
   buzzer   chirp(now_ms, ms); poll(now_ms) (optional: None)
   fs       the storage filesystem (meter.storage)
+  watchdog_reset()  -> True when the last reset was the watchdog's (optional)
+  rtc.temperature() -> quarter degrees C or None (optional; read every 64 s when the
+           cold-home hold is configured)
   ticks_ms() -> int, wrapping like time.ticks_ms
   storage_ok  False when the filesystem could not be mounted (firmware/_boot.py)
+  storage_formatted  True when _boot gave a blank flash its first filesystem (optional)
+
+test_mode (console test commands) comes only from the caller: on a board from the maintenance
+jumper (firmware/main.py), in the simulator always; `"test_mode"` in /config.json gives nothing.
 
 Steps are plain methods, so the simulator and the MicroPython test runner (which has no
 asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
@@ -22,35 +31,54 @@ import sys
 
 from micropython import const
 
-from meter.core import calendar, codes, policy, record
-from meter.core.clock import EPOCH_2000_UNIX, from_unix
+from meter.core import calendar, codes, policy, pulsestore, record
+from meter.core.clock import EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
-from meter.core.meter import COMMIT_NONE, Meter
+from meter.core.meter import COMMIT_NONE, NO_END, PROTECT_NAMES, Meter
 from meter.core.keypad import Entry
 from meter.core import keypad as keys
 from meter.display import Display
 from meter.drivers.ticks import diff as ticks_diff
 from meter.eventlog import EventLog
 from meter.storage import RecordStore
-from meter.tokens import TokenDesk
+from meter.tokens import TokenDesk, native_key_bytes
 
 FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
+_MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
+_RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz phase
+_BUTTON_POLL_MS = const(20)
+_OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
+_OPG_BUSY_MS = const(50)        # between slices while the table catches up
+_OPG_MAX_LAG = const(24)        # counts the table may lag a decode by: <= 104 hashes in all
+_OPG_SAVE_EVERY = const(16)     # counts between saves while the table catches up
+_OPG_TABLE = "/data/opgtable.bin"
+_OPG_TABLE_NEW = "/data/opgtable.new"
+_TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
 
 
 class App:
     def __init__(self, hw, cfg=None, serial=0, meter_key=b"", board="sim", test_mode=False,
-                 build_minute=BUILD_MINUTE):
+                 build_minute=BUILD_MINUTE, identity_error=None):
         self.hw = hw
         self.cfg = cfg if cfg is not None else Config()
         self.serial = serial
         self.board = board
-        self.test_mode = test_mode or self.cfg.test_mode
+        self.test_mode = bool(test_mode)     # never from the configuration (issue 11)
+        self.reboot_pending = False          # `reboot` answered; the console resets after it
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
+        # A meter that cannot take a token must never cut (nothing could undo the cut): it holds
+        # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
+        # configuration holds cuts too: config_refused.)
+        self.identity_error = identity_error
+        self.fault_code = 0 if self.desk.key_ok() else codes.NO_KEY
+        if self.fault_code and identity_error is None:
+            self.identity_error = "no meter key of %d bytes" % native_key_bytes()
+        self.meter.fault_hold = self.fault_code
         self.display = Display(self)
         self.store = RecordStore(hw.fs)
         self.log = EventLog(hw.fs, "/data/events.bin")
@@ -64,15 +92,27 @@ class App:
         self._last_ticks = hw.ticks_ms()
         self.storage_code = 0
         self.last_result = None          # (result word, code, value) of the last token
+        self.last_split = None           # (to credit, to debt) of the last top-up token
         self.commits = 0
         self.extra_pulses = 0            # console `pulses`: counted at the next step
         self._relay_failed = False
         self._chirped = 0                # warning level the buzzer last announced
         self._next_cut_key = None
         self._next_cut = -1
+        self._opg_saved = -1             # the value-table count last saved on flash
+        self.opg_background = False      # run() keeps the value table (the simulator does not)
+        self._temp_mono = -_TEMP_EVERY_S
+        self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
         self._bench = None               # test mode: meter.benchtime, made when first asked
         self.wdt = None                  # the watchdog run() feeds (benchtime feeds it too)
+        # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
+        self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
+        self._ps_age = -1              # what the store last got: age units, pulses
+        self._ps_day = 0
+        self._ps_night = 0
+        imp = self.cfg.imp_per_kwh
+        self._max_pps = (_MAX_LOAD_W * imp + 3599999) // 3600000
 
     # --- time ----------------------------------------------------------------------------
 
@@ -108,16 +148,48 @@ class App:
             self.rtc_second = f[5]
         return status
 
+    def read_temperature(self):
+        """The DS3231's thermometer into the cold-home hold (None: no reading, kept as is)."""
+        self._temp_mono = self.mono_s
+        rtc = self.hw.rtc
+        q = None
+        if hasattr(rtc, "temperature"):
+            try:
+                q = rtc.temperature()
+            except OSError:
+                q = None
+        self.meter.temperature(q)
+
     def provision(self, utc):
-        """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
-        trusted from there, and a first record (zero balance) on flash."""
+        """Factory set-up of a new meter: the RTC set from an authenticated source to the
+        second, the clock anchored there (within the second), and a first record (zero balance)
+        on flash."""
         minute, second = from_unix(utc)
+        self._tick()
+        hi_m, hi_s = from_unix(utc + 1)
+        self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, codes.TIME_PROVISIONED)
         self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
-        self.meter.clock.set_time(minute, self.mono_s)
+        m = self.meter
+        # the first record holds the local day of installation: with charged_day = -1 a power
+        # cut before the next commit would lose every standing charge taken since
+        m.minute = minute
+        m.second = second
+        m.local.update(minute)
+        m.charged_day = m.local.lday
+        m.trusted_prev = m.clock.trusted
         if self.cfg.opening_debt:
             self.meter.credit.add_debt(self.cfg.opening_debt)
         self.commit()
+
+    def config_refused(self, message, not_json=False):
+        """main.py could not use /config.json: the defaults run, the LCD and `status` say why,
+        and the event log keeps it (value 1: not JSON, 2: a setting refused)."""
+        self.config_error = message[:80]
+        # the defaults are not the rules the utility chose: no cut on them
+        if not self.meter.fault_hold:
+            self.meter.fault_hold = codes.CONFIG_ERROR
+        self.meter.event(codes.CONFIG_ERROR, 1 if not_json else 2)
 
     # --- boot ----------------------------------------------------------------------------
 
@@ -136,12 +208,24 @@ class App:
             except ValueError:
                 status = codes.RECORD_CORRUPT
         self.log.load()
+        self._opg_table_load()
         m.event(codes.BOOT, 0)
+        if self.fault_code == codes.NO_KEY:
+            m.event(codes.NO_KEY)
+        if getattr(self.hw, "storage_formatted", False):
+            m.event(codes.STORAGE_FORMATTED)
+        if getattr(self.hw, "maintenance", False):
+            m.event(codes.MAINTENANCE)
+        reset = getattr(self.hw, "watchdog_reset", None)
+        if reset is not None and reset():
+            m.event(codes.WATCHDOG_RESET)
         if status != 0:
             self.storage_code = status
             m.lost_record()
             if status == codes.STORAGE_ERROR:
                 m.event(codes.STORAGE_ERROR)
+        else:
+            self._restore_unsaved()
         # the relay state stored is what the household had; the core re-decides from there
         self.control_step(now_ms)
         # the contact's position is unknown after a reset: drive it to the decided state
@@ -154,6 +238,61 @@ class App:
             relay.redrive(now_ms)
         self.booted = True
 
+    def _restore_unsaved(self):
+        """What the battery-backed store kept of the energy counted since the record."""
+        m = self.meter
+        buf = self._pstore
+        got = None
+        if buf is not None:
+            try:
+                self.hw.rtc.read_store(buf)
+                got = pulsestore.unpack(buf, self.store.seq, self._max_pps)
+            except OSError:
+                got = None
+        if got is None:
+            m.checkpoint_unknown(self.mono_s)
+            return
+        m.restore_unsaved(got[0], got[1], got[2], self.mono_s)
+        # the age is powered time counted after the record: the true time at the power cut
+        # was at least the stored lower bound plus that (less the drift bound), so the clock's
+        # interval does not widen by the running time at every power cycle
+        age = got[0]
+        if age > 0:                    # (4,095: at least that)
+            c = m.clock
+            lo = c.p_lo_sec + age - drift_s(age, self.cfg.clock_drift_ppm)
+            c.p_lo_min += lo // 60
+            c.p_lo_sec = lo % 60
+            c.loaded()
+        if got[1] or got[2]:
+            m.event(codes.UNSAVED_RESTORED, got[1] + got[2])
+
+    def _save_unsaved(self, seq=-1):
+        """Writes the store when what it would hold changed (every step that counted pulses,
+        every 16 s otherwise).  seq >= 0: cleared under that sequence number, before the record
+        that will carry the pulses is written.  Allocation-free in the steady state."""
+        buf = self._pstore
+        if buf is None:
+            return
+        m = self.meter
+        if seq >= 0:
+            age = day = night = 0
+        else:
+            seq = self.store.seq
+            age = m.mono_s - m.last_commit_mono
+            night = m.unsaved_night
+            day = m.unsaved_pulses - night
+            units = age if age < pulsestore.AGE_MAX else pulsestore.AGE_MAX
+            if units == self._ps_age and day == self._ps_day and night == self._ps_night:
+                return
+            self._ps_age = units
+            self._ps_day = day
+            self._ps_night = night
+        pulsestore.pack_into(buf, seq, age, day, night)
+        try:
+            self.hw.rtc.write_store(buf)
+        except OSError:
+            self._ps_age = -1          # try again at the next step
+
     # --- the 1 Hz control step -----------------------------------------------------------
 
     def control_step(self, now_ms=None):
@@ -163,9 +302,17 @@ class App:
         status = self.read_rtc()
         pulses = self.hw.s0.take() + self.extra_pulses
         self.extra_pulses = 0
+        if self.cfg.cold_hold and self.mono_s - self._temp_mono >= _TEMP_EVERY_S:
+            self.read_temperature()
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
+        if m.clock.rtc_fix:
+            # the RTC reads a time outside the proven interval (or its oscillator stopped):
+            # it is what is wrong; it gets the estimate, which lies inside the interval
+            if self._set_rtc():
+                m.event(codes.RTC_CORRECTED, m.clock.rtc_code)
         self._after_change(now_ms, was_closed)
+        self._save_unsaved()
         return m.supply
 
     def _after_change(self, now_ms, was_closed):
@@ -181,13 +328,16 @@ class App:
         if closed != was_closed:
             self.hw.relay.request(closed, now_ms)
         self._indicators(now_ms, closed)
+        self._poll_relay(now_ms)
+        self._drain_events()
+
+    def _poll_relay(self, now_ms):
         relay = self.hw.relay
         relay.poll(now_ms)
         if relay.failed != self._relay_failed:
             self._relay_failed = relay.failed
             if relay.failed:
-                m.event(codes.RELAY_FAILED, 1 if closed else 0)
-        self._drain_events()
+                self.meter.event(codes.RELAY_FAILED, 1 if relay.state else 0)
 
     def _indicators(self, now_ms, closed):
         """Supply LED = relay closed; alert LED = low credit, an untrusted clock or a fault;
@@ -211,7 +361,10 @@ class App:
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False
-        status = self.store.commit(record.pack(self.meter))
+        payload = record.pack(self.meter)
+        self._save_unsaved(self.store.next_seq())
+        self._ps_age = -1
+        status = self.store.commit(payload)
         if status != 0:
             self.storage_code = codes.STORAGE_ERROR
             self.meter.event(codes.STORAGE_ERROR)
@@ -227,7 +380,15 @@ class App:
             if e is None:
                 return
             utc = EPOCH_2000_UNIX + m.minute * 60 + m.second
+            if not self._dated():
+                utc = None               # during an RTC outage: monotonic time and a flag
             self.log.append(utc, m.clock.trusted, self.mono_s, e[0], e[1])
+
+    def _dated(self):
+        """May an event carry the meter's date?  Not while the clock is untrusted with no
+        bound on its error (an RTC reset to 2000 must not date events 2000-01-01)."""
+        clock = self.meter.clock
+        return clock.trusted or getattr(clock, "error_s", -1) >= 0
 
     def pulses(self, n):
         """The console's `pulses <n>`: n S0 pulses now."""
@@ -249,7 +410,7 @@ class App:
         m = self.meter
         # the stored lockout (it survives reboots) decides; the entry only mirrors it so that
         # digits are refused as they are typed, while # (reconnect) and the pages still work
-        left = self.desk.lockout_s(m.minute, m.second)
+        left = self.desk.lockout_s(self.mono_s)
         entry.locked_until_ms = (now_ms + left * 1000) & 0x3FFFFFFF if left else -1
         action = entry.press(k, now_ms)
         if action == keys.IGNORED and left and k in "0123456789":
@@ -280,13 +441,20 @@ class App:
         m = self.meter
         was_closed = m.relay_closed()
         status = self.read_rtc()
-        result = self.desk.enter(digits, status, self.osf, self.rtc_minute, self.rtc_second,
-                                 self.mono_s)
+        lag = self._opg_lag(digits)
+        if lag:
+            # the value table is rebuilding: a decode now could walk thousands of hashes
+            # (watchdog).  Nothing changes, no lockout strike: try again later.
+            result = ("busy", codes.TOKEN_BUSY, lag, None)
+        else:
+            result = self.desk.enter(digits, status, self.osf, self.rtc_minute,
+                                     self.rtc_second, self.mono_s)
         if result[3] is not None:
-            self._set_rtc(result[3])
+            self._set_rtc()
         self.last_result = result[:3]
+        self.last_split = self.desk.split
         self._after_change(now_ms, was_closed)
-        self.display.result(result[1], result[2], now_ms)
+        self.display.result(result[1], result[2], now_ms, self.desk.split)
         return result[:3]
 
     def _write_rtc(self, minute, second):
@@ -295,13 +463,20 @@ class App:
         y, mo, d = calendar.civil_from_days(day + 10957)
         mod = minute - day * 1440
         self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+        # the clock measures the RTC's elapsed time from this write (carried over power-offs)
+        self.meter.clock.rtc_written(minute, second, self.mono_s)
 
-    def _set_rtc(self, minute):
+    def _set_rtc(self):
+        """Writes the clock's best estimate (to the second) into the RTC and clears its
+        oscillator-stop flag.  -> True when written."""
+        clock = self.meter.clock
         try:
-            self._write_rtc(minute, 0)
+            self._write_rtc(clock.minute, clock.second)
             self.hw.rtc.clear_osf()
         except OSError:
             self.meter.event(codes.RTC_NO_ANSWER)
+            return False
+        return True
 
     # --- status for the console and the display ------------------------------------------
 
@@ -325,48 +500,90 @@ class App:
         it depends on changed (the display asks four times a second)."""
         m = self.meter
         c = m.credit
-        key = (m.minute, m.supply, m.open_reason, m.clock.trusted,
+        key = (m.minute, m.clock.lo_minute, m.span_min(), m.supply, m.open_reason,
+               m.clock.trusted,
                c.credit_left() < self.cfg.disconnect_threshold, m.reg_start, m.reg_end, m.cancel_until, m.warn_since, m.medical, m.weather,
-               m.protected, m.free, m.record_lost)
+               m.protected, m.free, m.record_lost, m.cold, m.cold_home, m.ec_offer_since,
+               c.ec_available(), m.medical_until, m.weather_until, m.cold_until,
+               m.protected_until)
         if key != self._next_cut_key:
             self._next_cut_key = key
             self._next_cut = m.next_cut(m.minute)
         return self._next_cut
 
+    def clock_status(self):
+        """The console's `clock`: trust, the estimate, the proven interval and its width."""
+        clock = self.meter.clock
+        hi = None
+        if clock.hi_minute >= 0:
+            hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
+        return {"trusted": clock.trusted, "utc": self.utc_iso(), "local": self.local_iso(),
+                "error_s": clock.error_s if clock.error_s >= 0 else None,
+                "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
+                                       clock.lo_second),
+                "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok"}
+
     def status(self):
         m = self.meter
         c = m.credit
         nc = self.next_cut_minute()
-        lines = self.display.lines()
-        return {
+        self.display.refresh(self._tick())
+        lines = self.display.shown()          # what the LCD was sent, not a recomputation
+        out = {
             "ok": True,
             "relay": "closed" if m.relay_closed() else "open",
             "supply": policy.SUPPLY_NAMES[m.supply],
             "balance": c.balance,
             "emergency": {"available": c.ec_available(), "active": c.ec_active,
-                          "used": c.ec_used()},
+                          "used": c.ec_used(), "offered_since": calendar.iso_utc(
+                              EPOCH_2000_UNIX + m.ec_offer_since * 60)
+                          if m.ec_offer_since >= 0 else None},
             "debt": c.debt,
-            "clock": {"trusted": m.clock.trusted, "utc": self.utc_iso(),
-                      "local": self.local_iso()},
+            "clock": self.clock_status(),
             "code": m.reason,
             "reason": codes.name(m.reason),
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
             "lcd": [lines[0], lines[1]],
-            "lockout_s": self.desk.lockout_s(m.minute, m.second),
+            "lockout_s": self.desk.lockout_s(self.mono_s),
+            "credit_left": c.credit_left(),
+            "protections": self.protections(),
+            "cold_hold": {"enabled": self.cfg.cold_hold, "on": m.cold_home,
+                          "temperature_c": None if m.temp_q == -32768 else m.temp_q / 4},
+            "config_error": self.config_error,
+            "fault": codes.name(self.fault_code) if self.fault_code else None,
         }
+        opg = self.desk.openpaygo_lockout_s(self.mono_s)
+        if opg >= 0:
+            out["lockout_openpaygo_s"] = opg
+        return out
+
+    def protections(self):
+        """{"medical": end (ISO UTC) | true (no end date) | null (off), ...}"""
+        m = self.meter
+        out = {}
+        for kind in range(len(PROTECT_NAMES)):
+            end = m.protection_end(kind)
+            out[PROTECT_NAMES[kind]] = None if end < 0 else True if end == NO_END else \
+                calendar.iso_utc(EPOCH_2000_UNIX + end * 60)
+        return out
 
     def events(self, n):
         out = []
         for utc, trusted, mono, code, value in self.log.newest(n):
-            out.append({"utc": calendar.iso_utc(utc), "trusted": bool(trusted), "code": code,
-                        "name": codes.name(code), "value": value})
+            e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
+                 "trusted": bool(trusted), "mono_s": mono, "code": code,
+                 "name": codes.name(code), "value": value}
+            if code == codes.CLOCK_TRUSTED or 30 <= code <= 38:
+                e["source"] = codes.name(value) if value else None
+            out.append(e)
         return out
 
     def info(self):
         impl = sys.implementation
         version = ".".join(str(v) for v in impl.version[:3])
         out = {"ok": True, "board": self.board, "firmware": FIRMWARE_VERSION,
-               "serial": self.serial}
+               "serial": self.serial, "identity_error": self.identity_error,
+               "config_error": self.config_error}
         if impl.name == "micropython":
             import gc
             out["micropython"] = version
@@ -395,22 +612,108 @@ class App:
             self.control_step()
             return self.status()
         if cmd == "reboot" and not args:
-            import machine
-            import micropython
             self.commit()
-            micropython.schedule(lambda _: machine.reset(), None)
+            # the console writes and flushes this reply, then calls reset() a little later
+            self.reboot_pending = True
             return {"ok": True, "rebooting": True}
         return None
 
+    def reset(self):
+        """Resets the MCU (the test-mode `reboot`, once its reply is out)."""
+        import machine
+        machine.reset()
+
+    # --- OpenPAYGO value table (meter.core.openpaygo: bounded decodes) ---------------------
+
+    def _opg_target(self):
+        """The count the value table is kept at: the lowest an Add token can be accepted at."""
+        opg = self.desk.opg
+        n = opg.last_count - 15 if opg is not None else 0
+        return n if n > 0 else 0
+
+    def _opg_table_load(self):
+        dec = self.desk._opg_decoder
+        if dec is None:
+            return
+        data = None
+        if getattr(self.hw, "storage_ok", True):
+            try:
+                with self.hw.fs.open(_OPG_TABLE, "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = None
+        # a table ahead of the record (saved after a commit that a power cut then lost) would
+        # skip counts that can still be accepted: start again from count 0
+        if not dec.table_load(data) or dec.table_count() > self._opg_target():
+            dec.table_reset()
+        self._opg_saved = dec.table_count() if data is not None else -1
+
+    def _opg_lag(self, digits):
+        """-> how many counts the value table is behind when that is too many for a bounded
+        decode of this OpenPAYGO token, else 0."""
+        dec = self.desk._opg_decoder
+        if (dec is None or not self.opg_background or len(digits) != 9
+                or dec.table_count() < 0):
+            return 0                     # without the background task a decode walks, as before
+        lag = self._opg_target() - dec.table_count()
+        return lag if lag > _OPG_MAX_LAG else 0
+
+    def opg_table_step(self, budget=_OPG_SLICE):
+        """One background slice: advances the value table towards the counter by at most
+        `budget` hashes, or saves it once it has arrived -> True while there is work left."""
+        desk = self.desk
+        dec = desk._opg_decoder
+        if dec is None or dec.table_count() < 0:
+            return False
+        target = self._opg_target()
+        count = dec.table_count()
+        due = count >= target or count - self._opg_saved >= _OPG_SAVE_EVERY
+        if due and count != self._opg_saved and getattr(self.hw, "storage_ok", True):
+            data = dec.table_bytes()
+            if data is not None:
+                # arrived, or a long rebuild under way: saved, so a reset does not restart it
+                fs = self.hw.fs
+                try:
+                    with fs.open(_OPG_TABLE_NEW, "wb") as f:
+                        f.write(data)
+                    fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
+                except OSError:
+                    pass                 # the RAM copy still works; the next save may succeed
+                self._opg_saved = count
+                return count < target
+        if count < target:
+            dec.table_advance(target, budget, True)
+            return True
+        return False
+
+    def entry_step(self, now_ms):
+        """The keypad task's timeout check: typed digits left for 30 s are discarded."""
+        if self.entry.tick(now_ms) == keys.TIMEOUT:
+            self.display.result(codes.ENTRY_TIMEOUT, 0, now_ms)
+
+    def ui_step(self, now_ms=None):
+        """What the keypad and display tasks do besides scanning: entry timeout, then the
+        LCD refresh.  The simulator calls it at their deadlines (Display.ms_to_expiry)."""
+        if now_ms is None:
+            now_ms = self._tick()
+        self.entry_step(now_ms)
+        self.display.refresh(now_ms)
+
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
-    async def run(self, keypad=None, wdt=None, console=None):
+    async def run(self, keypad=None, wdt=None, console=None, button=None):
         import asyncio
         self.wdt = wdt
         self.boot()
-        tasks = [asyncio.create_task(self._control_task(wdt))]
+        tasks = [asyncio.create_task(self._control_task(wdt)),
+                 asyncio.create_task(self._relay_task())]
         if keypad is not None:
             tasks.append(asyncio.create_task(self._keypad_task(keypad)))
+        if button is not None:
+            tasks.append(asyncio.create_task(self._button_task(button)))
+        if self.desk._opg_decoder is not None:
+            self.opg_background = True
+            tasks.append(asyncio.create_task(self._openpaygo_task()))
         tasks.append(asyncio.create_task(self._display_task()))
         if console is not None:
             tasks.append(asyncio.create_task(console.serve()))
@@ -425,6 +728,34 @@ class App:
             if wdt is not None:
                 wdt.heartbeat(self.hw.ticks_ms())
             await asyncio.sleep_ms(1000 - self._mono_ms if self._mono_ms < 1000 else 1000)
+
+    async def _relay_task(self):
+        """Ends coil pulses on time and checks the feedback when it has settled: the 1 Hz step
+        alone held a 100 ms coil pulse for about a second (issue 11)."""
+        import asyncio
+        relay = self.hw.relay
+        while True:
+            if relay.busy:
+                self._poll_relay(self.hw.ticks_ms())
+            await asyncio.sleep_ms(_RELAY_POLL_MS)
+
+    async def _button_task(self, button):
+        """The reconnect push button (meter.drivers.button debounces it)."""
+        import asyncio
+        while True:
+            now = self.hw.ticks_ms()
+            if button.poll(now):
+                self.button(now)
+                self.display.touch(now)      # shows the outcome at once, as a key press does
+            await asyncio.sleep_ms(_BUTTON_POLL_MS)
+
+    async def _openpaygo_task(self):
+        """Keeps the OpenPAYGO value table at the counter, a few hashes per slice, so that no
+        token decode walks more than ~80 hashes (issue 11)."""
+        import asyncio
+        while True:
+            busy = self.opg_table_step()
+            await asyncio.sleep_ms(_OPG_BUSY_MS if busy else 1000)
 
     async def _keypad_task(self, keypad):
         import asyncio
@@ -441,8 +772,7 @@ class App:
                 buzzer.poll(now)
             if leds is not None:
                 leds.poll(now)
-            if self.entry.tick(now) == keys.TIMEOUT:
-                self.display.result(codes.ENTRY_TIMEOUT, 0, now)
+            self.entry_step(now)
             await asyncio.sleep_ms(15)          # >= 50 Hz scan
 
     async def _display_task(self):

@@ -7,11 +7,23 @@ setting) is part of the meter's atomic record: `Meter.blobs()` asks the desk for
 
 Results are (word, code, value, set_rtc_minute): the console word (accepted, invalid, used,
 old, locked), the code shown on the LCD, a value (minor units credited, days registered, or
-seconds of lockout left), and the minute to write into the RTC for a set-time token (else None).
+seconds of lockout left), and True when the RTC is to be written from the clock's estimate (a
+set-time token; else None).  A credit top-up also leaves `split` = (to credit, to debt), worked
+out before it is applied (meter.core.credit.Credit.split), for the LCD and the console; else
+None.
+
+Time from tokens (docs/clock.md): a valid token proves that the true time is at least its issue
+minute less `token_skew_s` (the vending clock may run ahead; an anchor with no upper bound); a
+set-time token also says the true time is within `token_time_window` minutes of its issue.
+Neither can move the clock outside the interval the meter has proven: a set-time token older
+than the proven lower bound is refused.
 """
 import struct
 
+from micropython import const
+
 from meter.core import calendar, codes
+from meter.core import meter as meter_mod
 from meter.core import token as native
 from meter.core.clock import from_unix
 from meter.core.lockout import Lockout
@@ -20,20 +32,34 @@ from meter.core.replay import Replay
 from meter.core import replay as replay_mod
 
 _HEAD = "<HBi"
+_KEY_BYTES = 32                    # HMAC-SHA256 meter key (docs/tokens.md, Keys)
 _HEAD_SIZE = struct.calcsize(_HEAD)
+_LAST_DAY = const(36524)             # 2099-12-31, days since 2000-01-01: the calendar's end
 _RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
+
+
+def native_key_bytes():
+    return _KEY_BYTES
 
 
 class TokenDesk:
     def __init__(self, meter, cfg, meter_key):
         self.meter = meter
         self.cfg = cfg
+        # a key of any other length is refused: no token is taken (and the app holds cuts)
+        if not isinstance(meter_key, (bytes, bytearray)) or len(meter_key) != _KEY_BYTES:
+            meter_key = b""
         self.root_key = meter_key          # revision 0, provisioned
         self.key_rev = 0
         self.base = 0
         self.ec_setting = -1               # emergency amount set by token (-1: configuration)
         self.replay = Replay()
         self.lock = Lockout(cfg.lockout_cap_s)
+        # a random 9-digit code passes 1 time in ~14,000: every wrong one locks, and the
+        # counter decays only after a week without one (docs/tokens.md, forging odds); only
+        # used (and stored) when OpenPAYGO is configured
+        self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
+        self.split = None                  # (to credit, to debt) of the last top-up
         self._key = native.prepare(meter_key) if meter_key else None
         self.opg = None
         self._opg_decoder = None
@@ -45,23 +71,32 @@ class TokenDesk:
                 bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
         meter.desk = self
 
+    def key_ok(self):
+        """A native meter key was provisioned: tokens can be accepted."""
+        return self._key is not None
+
     # --- persistence (called through Meter.blobs) ----------------------------------------
 
     def size(self):
         n = _HEAD_SIZE + replay_mod.SIZE + lockout_mod.SIZE
         if self.opg is not None:
-            n += len(self.opg.to_bytes())
+            n += len(self.opg.to_bytes()) + lockout_mod.SIZE
         return n
 
     def to_bytes(self):
+        mono = self.meter.mono_s
+        self.lock.advance(mono)
         out = struct.pack(_HEAD, self.key_rev, self.base, self.ec_setting) + \
             self.replay.to_bytes() + self.lock.to_bytes()
         if self.opg is not None:
-            out += self.opg.to_bytes()
+            self.opg_lock.advance(mono)
+            out += self.opg.to_bytes() + self.opg_lock.to_bytes()
         return out
 
     def check(self, data):
-        if len(data) != self.size():
+        n = self.size()
+        # a record of firmware 0.1.0 has no OpenPAYGO lockout yet: it starts unlocked
+        if len(data) != n and not (self.opg is not None and len(data) == n - lockout_mod.SIZE):
             raise ValueError("token state length %d" % len(data))
 
     def load(self, data):
@@ -72,7 +107,10 @@ class TokenDesk:
         self.lock.from_bytes(data[i:i + lockout_mod.SIZE])
         i += lockout_mod.SIZE
         if self.opg is not None:
-            self.opg.from_bytes(data[i:])
+            j = i + len(self.opg.to_bytes())
+            self.opg.from_bytes(data[i:j])
+            if len(data) > j:
+                self.opg_lock.from_bytes(data[j:])
         if self.key_rev and self.root_key:
             self._key = native.prepare(native.ratchet(self.root_key, 0, self.key_rev))
         if self.ec_setting >= 0:
@@ -80,59 +118,78 @@ class TokenDesk:
 
     # --- entry ---------------------------------------------------------------------------
 
-    def lockout_s(self, minute, second):
-        return self.lock.locked_for(minute * 60 + second)
+    def lockout_s(self, mono_s):
+        """Seconds the keypad stays locked for every token (monotonic time)."""
+        return self.lock.locked_for(mono_s)
+
+    def openpaygo_lockout_s(self, mono_s):
+        """Seconds OpenPAYGO codes stay refused (-1: OpenPAYGO not configured)."""
+        return self.opg_lock.locked_for(mono_s) if self.opg is not None else -1
 
     def enter(self, digits, status, osf, minute, second, mono_s):
-        m = self.meter
-        now_s = minute * 60 + second
-        left = self.lock.locked_for(now_s)
+        """The lockouts run on mono_s (seconds since boot) only: the RTC readings are for the
+        clock and the tokens' issue times."""
+        left = self.lock.locked_for(mono_s)
+        self.split = None
         if left:
             return self._done("locked", codes.KEYPAD_LOCKED, left)
         if len(digits) == native.DIGITS:
-            return self._native(digits, status, osf, minute, second, mono_s, now_s)
+            return self._native(digits, status, osf, minute, second, mono_s)
         if len(digits) == 9 and self._opg_decoder is not None:
-            return self._openpaygo(digits, status, osf, minute, second, mono_s, now_s)
+            left = self.opg_lock.locked_for(mono_s)
+            if left:
+                return self._done("locked", codes.KEYPAD_LOCKED, left)
+            return self._openpaygo(digits, status, osf, minute, second, mono_s)
         # a wrong length is a typo, not a guess at a MAC: shown, not counted
         return self._done("invalid", codes.TOKEN_LENGTH, 0)
 
-    def _invalid(self, now_s):
-        self.lock.invalid(now_s)
+    def _invalid(self, mono_s, lock=None):
+        lock = lock or self.lock
+        left = lock.invalid(mono_s)
         self.meter.event(codes.TOKEN_INVALID)
         self.meter.commit = 2              # the lockout must survive a power cut
-        left = self.lock.locked_for(now_s)
         return self._done("invalid", codes.TOKEN_INVALID, left)
 
     def _done(self, word, code, value, rtc=None):
         return word, code, value, rtc
 
-    def _native(self, digits, status, osf, minute, second, mono_s, now_s):
+    def _native(self, digits, status, osf, minute, second, mono_s):
         m = self.meter
         if self._key is None:
-            return self._invalid(now_s)
+            # nothing to guess at: refused and shown, not counted towards the lockout
+            m.event(codes.NO_KEY)
+            return self._done("invalid", codes.NO_KEY, 0)
         kind, value, token_id = native.decode(self._key, digits)
         if kind == native.INVALID:
-            return self._invalid(now_s)
+            return self._invalid(mono_s)
         seen = self.replay.check(token_id)
         if seen:
             m.event(seen, token_id)
             return self._done(_RESULT_WORDS[seen], seen, 0)
         issue = native.issue_minute(token_id, self.base)
-        self.lock.valid(now_s)
+        # (a valid token leaves the lockout alone: its counter decays with calm time only)
         rtc = None
         if kind == native.SET_TIME:
-            if m.clock.set_time(issue, mono_s) != 0:
+            # issued during minute `issue`, typed within the window of its issue
+            m.trust_source = codes.TIME_SET
+            lo = issue * 60 - self.cfg.token_skew_s
+            used = m.clock.anchor(lo // 60, lo % 60, issue + 1 + self.cfg.token_time_window, 0,
+                                  mono_s, codes.TIME_SET)
+            if used == codes.TOKEN_TIME_BAD:
                 m.event(codes.TOKEN_TIME_BAD, token_id)
                 m.commit = 2
                 return self._done("old", codes.TOKEN_TIME_BAD, 0)
-            rtc = issue
+            if used:
+                m.event(used, token_id)
+            rtc = True
             code = codes.TIME_SET
             shown = 0
-            m.minute = issue
-            m.second = 0
-            m.local.update(issue)
         else:
-            m.clock.token_seen(issue, status, osf, minute, second, mono_s)
+            m.trust_source = codes.TOKEN_ACCEPTED
+            lo = issue * 60 - self.cfg.token_skew_s
+            used = m.clock.anchor(lo // 60, lo % 60, -1, 0, mono_s, codes.TOKEN_ACCEPTED)
+            if used:
+                m.event(used, token_id)
             code, shown = self._apply(kind, value, token_id, issue)
             if code < 0:
                 # a well-formed token this meter cannot take (a key change backwards): not a
@@ -152,8 +209,16 @@ class TokenDesk:
         m = self.meter
         if kind == native.CREDIT:
             m.record_lost = False
-            m.topup(value)
+            self._topup(value)
             return codes.TOKEN_ACCEPTED, value
+        if kind == native.PROTECT:
+            which, days = native.protect_split(value)
+            end_day = native.protect_end_day(token_id, self.base, value)
+            if end_day > _LAST_DAY:
+                end_day = _LAST_DAY            # past the calendar's 2099: on to its end
+            m.protect_until(which, _local_midnight(end_day, self.cfg) if end_day >= 0 else -1)
+            return (codes.PROTECTED_CUSTOMER if which == meter_mod.PROTECT_CUSTOMER
+                    else codes.PROTECT_SET), which * 10000 + days
         if kind == native.RECONNECT:
             m.reconnect()
             return codes.TOKEN_RECONNECT, 0
@@ -186,25 +251,24 @@ class TokenDesk:
             return codes.KEY_CHANGED, self.key_rev
         return -1, 0
 
-    def _openpaygo(self, digits, status, osf, minute, second, mono_s, now_s):
+    def _openpaygo(self, digits, status, osf, minute, second, mono_s):
         from meter.core import openpaygo
         m = self.meter
         decoder = self._opg_decoder
         if decoder is None:
-            return self._invalid(now_s)
+            return self._invalid(mono_s)
         kind, value, count = decoder.decode(digits, self.opg)
         if kind == openpaygo.INVALID:
-            return self._invalid(now_s)
+            return self._invalid(mono_s, self.opg_lock)
         if kind == openpaygo.USED:
             m.event(codes.TOKEN_USED, 0)
             return self._done("used", codes.TOKEN_USED, 0)
-        self.lock.valid(now_s)
         unit = self.cfg.openpaygo_unit
         shown = 0
         if kind == openpaygo.ADD:
             m.free = False
             m.record_lost = False
-            m.topup(value * unit)
+            self._topup(value * unit)
             shown = value * unit
         elif kind == openpaygo.SET:
             m.free = False
@@ -218,6 +282,13 @@ class TokenDesk:
         m.commit = 2
         m.redecide()
         return self._done("accepted", codes.TOKEN_ACCEPTED, shown)
+
+
+    def _topup(self, amount):
+        m = self.meter
+        to_debt, to_credit = m.credit.split(amount, m.local.week)
+        self.split = (to_credit, to_debt)
+        m.topup(amount)
 
 
 def _local_midnight(day2000, cfg):

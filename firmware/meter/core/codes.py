@@ -4,7 +4,8 @@ Numbers never change meaning once released: bench scripts, the event log on flas
 staff reading a code over the phone all depend on them.  New codes take new numbers.
 
 Ranges: 0-29 supply decisions, 30-39 clock, 40-59 tokens and keypad, 60-69 hardware and
-storage, 70-79 money, 80-89 console, 90-99 events.
+storage, 70-79 money, 80-89 console, 90-99 events, 100-109 the clock interval, 120-139
+protections, cold-home hold and the event log's story (what the household and the utility see).
 """
 from micropython import const
 
@@ -45,6 +46,13 @@ CLOCK_TOO_LATE = const(37)    # later than last known-good + max off time
 CLOCK_DRIFT = const(38)       # RTC and tick counter disagree beyond tolerance
 CLOCK_TRUSTED = const(39)     # trust (re)established
 
+# Clock interval (docs/clock.md)
+CLOCK_UNSURE = const(100)     # the proven interval is unbounded or wider than clock_max_error_s
+CLOCK_CONFLICT = const(101)   # an authenticated time disagreed with the interval: widened
+TIME_PROVISIONED = const(102)  # anchor source: factory provisioning
+TIME_NETWORK = const(103)     # anchor source: a network time sample
+RTC_CORRECTED = const(104)    # the RTC was outside the proven interval and was rewritten
+
 # Tokens and keypad
 TOKEN_ACCEPTED = const(40)
 TOKEN_INVALID = const(41)
@@ -69,6 +77,10 @@ RECORD_CORRUPT = const(62)    # no valid record: safe default loaded, supply on
 WATCHDOG_RESET = const(63)
 LCD_ERROR = const(64)
 
+# Identity and the pulse store (exploits range 110-119)
+NO_KEY = const(110)           # no usable meter identity/key: tokens cannot be taken, no cut
+UNSAVED_RESTORED = const(111)  # energy kept by the battery-backed store charged after a reboot
+
 # Money
 TOPUP = const(70)
 DEBT_RECOVERED = const(71)
@@ -86,6 +98,23 @@ RELAY_CLOSED = const(92)
 BUTTON = const(93)
 CONFIG_CHANGED = const(94)
 PROTECT_CHANGED = const(95)
+
+# Protections, cold-home hold, the story of the event log (ux range 120-139)
+COLD = const(120)             # cold protection set by token: no cut
+COLD_HOME = const(121)        # cold-home hold: the meter cupboard is below the threshold
+COLD_HOLD_ON = const(122)     # event, value: temperature in tenths of a degree C
+COLD_HOLD_OFF = const(123)    # event, value: temperature in tenths of a degree C
+PROTECT_SET = const(124)      # protection token accepted, value: kind * 10000 + days
+PROTECT_ENDED = const(125)    # a protection reached its end date, value: kind
+TRUST_READING = const(126)    # source of a trust change: an RTC reading
+TRUST_NETWORK = const(127)    # source of a trust change: authenticated network time
+WARNING_START = const(128)    # low-credit notice period starts, value: credit left
+CONFIG_ERROR = const(129)     # /config.json refused (defaults used), value: 1 not JSON, 2 bad setting
+PROTECTED_CUSTOMER = const(130)   # result of a protected-customer token
+# Board and chip matters (chipfix helper, 150-159)
+STORAGE_FORMATTED = const(150)  # a blank flash got its first filesystem at this boot
+MAINTENANCE = const(151)        # booted with the maintenance/test jumper: no watchdog, Ctrl-C on
+TOKEN_BUSY = const(152)         # OpenPAYGO value table rebuilding: token not checked, try later
 
 # (code, console name, LCD text <= 16 chars).  One table so that a code, its word and its text
 # cannot drift apart; looked up only when a code changes, never per tick.
@@ -122,6 +151,11 @@ _TABLE = (
     (CLOCK_TOO_LATE, "clock_too_late", "CLOCK TOO LATE"),
     (CLOCK_DRIFT, "clock_drift", "CLOCK DRIFTING"),
     (CLOCK_TRUSTED, "clock_trusted", "CLOCK OK"),
+    (CLOCK_UNSURE, "clock_unsure", "CLOCK UNSURE"),
+    (CLOCK_CONFLICT, "clock_conflict", "CLOCK CONFLICT"),
+    (TIME_PROVISIONED, "time_provisioned", "TIME PROVISIONED"),
+    (TIME_NETWORK, "time_network", "NETWORK TIME"),
+    (RTC_CORRECTED, "rtc_corrected", "RTC CORRECTED"),
     (TOKEN_ACCEPTED, "token_accepted", "TOKEN ACCEPTED"),
     (TOKEN_INVALID, "token_invalid", "INVALID TOKEN"),
     (TOKEN_USED, "token_used", "TOKEN USED"),
@@ -142,6 +176,8 @@ _TABLE = (
     (RECORD_CORRUPT, "record_corrupt", "MEMORY RESET"),
     (WATCHDOG_RESET, "watchdog_reset", "WATCHDOG RESET"),
     (LCD_ERROR, "lcd_error", "DISPLAY ERROR"),
+    (NO_KEY, "no_key", "NO KEY: NO CUT"),
+    (UNSAVED_RESTORED, "unsaved_restored", "ENERGY RESTORED"),
     (TOPUP, "topup", "TOP-UP"),
     (DEBT_RECOVERED, "debt_recovered", "DEBT RECOVERED"),
     (EMERGENCY_TAKEN, "emergency_taken", "EMERGENCY TAKEN"),
@@ -154,6 +190,20 @@ _TABLE = (
     (BUTTON, "button", "BUTTON"),
     (CONFIG_CHANGED, "config_changed", "CONFIG CHANGED"),
     (PROTECT_CHANGED, "protect_changed", "PROTECT CHANGED"),
+    (COLD, "cold", "NO CUT: COLD"),
+    (COLD_HOME, "cold_home", "NO CUT: TOO COLD"),
+    (COLD_HOLD_ON, "cold_hold_on", "COLD HOLD ON"),
+    (COLD_HOLD_OFF, "cold_hold_off", "COLD HOLD OFF"),
+    (PROTECT_SET, "protect_set", "PROTECTION SET"),
+    (PROTECT_ENDED, "protect_ended", "PROTECTION ENDED"),
+    (TRUST_READING, "trust_reading", "RTC READING"),
+    (TRUST_NETWORK, "trust_network", "NETWORK TIME"),
+    (WARNING_START, "warning_start", "WARNING STARTED"),
+    (CONFIG_ERROR, "config_error", "CONFIG ERROR"),
+    (PROTECTED_CUSTOMER, "protected_customer", "PROTECTED CUST."),
+    (STORAGE_FORMATTED, "storage_formatted", "NEW FILESYSTEM"),
+    (MAINTENANCE, "maintenance", "MAINTENANCE MODE"),
+    (TOKEN_BUSY, "token_busy", "TRY TOKEN LATER"),
 )
 
 
@@ -173,7 +223,7 @@ def name(code):
 def text(code):
     """The LCD text for a code, at most 16 characters."""
     row = _row(code)
-    return row[2] if row else "CODE %d" % code
+    return row[2] if row else "UNKNOWN EVENT"
 
 
 def all_codes():

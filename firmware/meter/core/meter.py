@@ -18,7 +18,21 @@ _DAY0 = const(10957)          # unix day number of 2000-01-01
 # cut loses at most the larger of the two (never charged: in the household's favour), and a
 # quiet meter does not wear its flash.
 _CHECKPOINT_S = const(1800)
+_AGE_COMMIT_S = const(4000)   # a commit at least this often (the store's age is 12 bits, 4,095 s):
+                              # the clock's lower bound survives any power cut to the second
+_STORE_FULL = const(16000)    # pulses of one rate: commit before the battery-backed store's
+                              # 14-bit counts could saturate (meter.core.pulsestore)
 _EVENTS = const(16)           # events buffered between two drains by the app
+
+# Protections with an end date (ux): the kind numbers are the protection token's field
+# (meter.core.token.protect_value); NO_END marks one set without an end (console, config).
+PROTECT_MEDICAL = const(0)
+PROTECT_WEATHER = const(1)
+PROTECT_COLD = const(2)
+PROTECT_CUSTOMER = const(3)
+PROTECT_NAMES = ("medical", "weather", "cold", "protected")
+NO_END = const(0x3FFFFFFF)
+TEMP_UNKNOWN = const(-32768)
 
 # commit urgency
 COMMIT_NONE = const(0)
@@ -40,6 +54,7 @@ class LocalDay:
         self.winter = False
         self.week = 0                 # Monday-based week index
         self.ymd = 0                  # yyyymmdd, for display
+        self._minute = -1             # the UTC minute the facts are for
 
     def local_minute(self, minute):
         cfg = self.cfg
@@ -49,6 +64,9 @@ class LocalDay:
         return minute + off // 60
 
     def update(self, minute):
+        if minute == self._minute:
+            return                    # the control step runs every second: once a minute
+        self._minute = minute
         lm = self.local_minute(minute)
         lday = lm // 1440
         self.mod = lm - lday * 1440
@@ -101,8 +119,17 @@ class Meter:
         self.medical = False
         self.weather = False
         self.protected = cfg.protected_customer
+        # protections' end minutes (-1 off, NO_END: no end date), in PROTECT_* order
+        self.medical_until = -1
+        self.weather_until = -1
+        self.cold = False             # cold protection (token)
+        self.cold_until = -1
+        self.protected_until = NO_END if cfg.protected_customer else -1
+        self.ec_offer_since = -1      # minute emergency credit was first offered (-1: not)
+        self.cold_home = False        # cold-home hold on (the DS3231 read below threshold)
         self.free = False
         self.record_lost = False      # no valid record at boot: no cut until a credit token
+        self.fault_hold = 0           # set by the app: NO_KEY or CONFIG_ERROR holds every cut
         self.charged_day = -1         # last local day whose standing charge was taken
         self.untrusted_s = 0          # seconds of untrusted running not yet charged a day
         # runtime
@@ -117,12 +144,19 @@ class Meter:
         self.warn_level = 0
         self.commit = COMMIT_NONE
         self.unsaved_pulses = 0
+        self.unsaved_night = 0        # the night-rate part of unsaved_pulses
         self.last_commit_mono = 0
         self.started = False
-        self.local = LocalDay(cfg)
+        self.local = LocalDay(cfg)    # local facts of the best estimate (billing, display)
+        self.local_lo = LocalDay(cfg)  # of the proven lower bound (the cut decision)
+        self._rtc_logged = 0          # RTC disagreement last logged, and when (counter s)
+        self._rtc_logged_mono = 0
         self.desk = None              # the token layer, whose state joins the record
         self.trusted_prev = False     # trust at the last decision (restored from the record)
         self.alerts_cleared = False
+        self.trust_source = codes.TRUST_READING  # what the next trust change comes from
+        self.temp_q = TEMP_UNKNOWN    # DS3231 temperature, quarter degrees C
+        self.cold_since = 0           # mono_s the cold-home hold came on
         # event ring: (code, value) pairs waiting for the app to log them
         self._ev_code = [0] * _EVENTS
         self._ev_value = [0] * _EVENTS
@@ -171,26 +205,47 @@ class Meter:
         if dt < 0:
             dt = 0
         self.mono_s = mono_s
+        self.trust_source = codes.TRUST_READING
+        # the pulses since the last step were drawn under the tariff of that step (on a board a
+        # second ago; in the event-driven simulator, steps land on every tariff switch, so this
+        # is exact there too); the first step after boot takes the rate of its own reading
+        night = self.is_night() if self.started else -1
         clock.check(status, osf, minute, second, mono_s)
-        if clock.changed:
-            self.event(codes.CLOCK_TRUSTED if clock.trusted else clock.code)
+        # (the first reading after boot "changes" the trust from the constructor's default: a
+        # reboot that finds the trust the record holds has nothing to commit, so power-cycling
+        # does not write the flash)
+        if clock.changed and (self.started or clock.trusted != self.trusted_prev):
             self.commit = COMMIT_NOW
-        if status == 0:
-            self.minute = minute
-            self.second = second
-        else:
-            # no reading: carry the time on with the tick counter (display and timers only)
-            sec = self.second + dt
-            self.minute += sec // 60
-            self.second = sec % 60
-        self.local.update(self.minute)
+        logged = 0
+        if clock.trusted != self.trusted_prev:
+            # logged by _sync_trust, with the source that changed it
+            logged = codes.CLOCK_TRUSTED if clock.trusted else clock.code
+        elif clock.changed and clock.code:
+            logged = clock.code
+            self.event(logged)
+        rc = clock.rtc_code
+        if rc == logged:
+            self._rtc_logged = rc
+            self._rtc_logged_mono = mono_s
+        elif rc and (rc != self._rtc_logged or mono_s - self._rtc_logged_mono >= 86400):
+            # the RTC disagrees with the proven time: logged once a day at most per kind
+            self.event(rc)
+            self._rtc_logged = rc
+            self._rtc_logged_mono = mono_s
+        self._sync_time()
         self._sync_trust()
         self.started = True
         # money
         if pulses > 0:
-            self.credit.pulses(pulses, self.is_night())
+            if night == -1:
+                night = self.is_night()
+            self.credit.pulses(pulses, night)
             self.unsaved_pulses += pulses
+            if night:
+                self.unsaved_night += pulses
         self._standing(dt)
+        self._expire()
+        self._cold_check()
         self._warnings()
         # limiter timing
         if self.power_w > cfg.limiter_watts > 0 and self.supply == policy.LIMITED:
@@ -199,23 +254,45 @@ class Meter:
             self.over_limit_s = 0
         return self._decide()
 
+    def _sync_time(self):
+        """The estimate and the lower bound from the clock (after a reading or an anchor).
+        Allocation-free unless a local day changed."""
+        clock = self.clock
+        self.minute = clock.minute
+        self.second = clock.second
+        self.local.update(self.minute)
+        self.local_lo.update(clock.lo_minute)
+
+    def hi_ceil(self):
+        """The proven upper bound rounded up to a whole minute; -1 when unbounded."""
+        clock = self.clock
+        if clock.hi_minute < 0:
+            return -1
+        return clock.hi_minute + (1 if clock.hi_second else 0)
+
+    def span_min(self):
+        hi = self.hi_ceil()
+        return hi - self.clock.lo_minute if hi >= 0 else 0
+
     def _sync_trust(self):
-        """Notices trust coming back, whichever way it came (a reading, a set-time token, a
-        vending token)."""
+        """Notices trust coming back or going, whichever way (a reading, a set-time token, a
+        vending token, network time), and logs it once with that source as the value."""
         trusted = self.clock.trusted
-        if trusted and not self.trusted_prev:
-            self._trust_gained()
+        if trusted != self.trusted_prev:
+            self.event(codes.CLOCK_TRUSTED if trusted else self.clock.code, self.trust_source)
+            self.commit = COMMIT_NOW
+            if trusted:
+                self._trust_gained()
         self.trusted_prev = trusted
 
     def _trust_gained(self):
         # Standing charges restart from today (untrusted time was charged by the tick
-        # counter); a warning shown under a doubtful clock starts its notice again.
+        # counter).  The warning's notice needs no restart: it is measured from the upper
+        # bound at which it started to the lower bound now (see _warnings).
         lday = self.local.lday
         if self.charged_day < 0 or self.charged_day > lday or self.untrusted_s:
             self.charged_day = lday
         self.untrusted_s = 0
-        if self.warn_since >= 0:
-            self.warn_since = self.minute
 
     def _standing(self, dt):
         credit = self.credit
@@ -245,23 +322,153 @@ class Meter:
         if level == 0:
             self.warn_since = -1
         elif self.warn_since < 0:
-            self.warn_since = self.minute
+            # the latest instant the warning can have started: the proven upper bound (set
+            # once there is one), so that lo - warn_since never overstates the notice given
+            self.warn_since = self.hi_ceil()
+            if self.warn_since >= 0:
+                self.event(codes.WARNING_START, self.credit.credit_left())
+        self._offer()
 
-    def _fill(self, s, lc, m):
+    def _offer(self):
+        """Emergency credit on offer: when the offer started (the LCD shows it from then on;
+        no cut before it has been offered for `notice`), or taken by itself when configured
+        and a cut would otherwise be due."""
+        credit = self.credit
+        avail = credit.ec_available()
+        if not avail:
+            self.ec_offer_since = -1
+            return
+        if self.cfg.emergency_auto and credit.credit_left() < self.cfg.disconnect_threshold:
+            credit.accept_emergency()
+            self.event(codes.EMERGENCY_TAKEN, avail)
+            self.commit = COMMIT_NOW
+            self.ec_offer_since = -1
+            return
+        if self.ec_offer_since < 0:
+            # as the warning: from the proven upper bound, once there is one
+            self.ec_offer_since = self.hi_ceil()
+            if self.ec_offer_since >= 0:
+                self.event(codes.EMERGENCY_OFFER, avail)
+                self.commit = COMMIT_NOW
+
+    # --- protections with an end date, cold-home hold ------------------------------------
+
+    def _proven_past(self, minute):
+        """True when the true time is provably at or after `minute` (the proven lower bound
+        is): an expiry errs towards protection, and waits while the clock is untrusted."""
+        clock = self.clock
+        return clock.trusted and clock.lo_minute >= minute
+
+    def _expire(self):
+        # (a flag on with a negative end, e.g. set directly, has no end date)
+        m = self.minute
+        if self.medical and 0 <= self.medical_until <= m and \
+                self._proven_past(self.medical_until):
+            self._ended(PROTECT_MEDICAL)
+        if self.weather and 0 <= self.weather_until <= m and \
+                self._proven_past(self.weather_until):
+            self._ended(PROTECT_WEATHER)
+        if self.cold and 0 <= self.cold_until <= m and self._proven_past(self.cold_until):
+            self._ended(PROTECT_COLD)
+        if self.protected and 0 <= self.protected_until <= m and \
+                self._proven_past(self.protected_until):
+            self._ended(PROTECT_CUSTOMER)
+
+    def _ended(self, kind):
+        self._protect(kind, -1)
+        self.event(codes.PROTECT_ENDED, kind)
+        self.commit = COMMIT_NOW
+
+    def _protect(self, kind, until):
+        on = until >= 0
+        if kind == PROTECT_MEDICAL:
+            self.medical = on
+            self.medical_until = until
+        elif kind == PROTECT_WEATHER:
+            self.weather = on
+            self.weather_until = until
+        elif kind == PROTECT_COLD:
+            self.cold = on
+            self.cold_until = until
+        elif kind == PROTECT_CUSTOMER:
+            self.protected = on
+            self.protected_until = until
+        else:
+            raise ValueError("unknown protection: %d" % kind)
+
+    def protect_until(self, kind, until):
+        """Sets protection `kind` (PROTECT_*) until minute `until` (NO_END: no end date;
+        -1 or a past minute: off) and re-decides."""
+        if 0 <= until <= self.minute:
+            until = -1
+        self._protect(kind, until)
+        self.event(codes.PROTECT_SET, kind * 10000 + (
+            0 if until < 0 else 9999 if until == NO_END else (until - self.minute) // 1440))
+        self.commit = COMMIT_NOW
+        return self._decide()
+
+    def protection_end(self, kind):
+        """-> the end minute of protection `kind` (-1 off, NO_END no end)."""
+        if kind == PROTECT_MEDICAL:
+            on, until = self.medical, self.medical_until
+        elif kind == PROTECT_WEATHER:
+            on, until = self.weather, self.weather_until
+        elif kind == PROTECT_COLD:
+            on, until = self.cold, self.cold_until
+        else:
+            on, until = self.protected, self.protected_until
+        if not on:
+            return -1
+        return until if until >= 0 else NO_END
+
+    def temperature(self, quarters):
+        """A DS3231 temperature reading (quarter degrees C), or None when the bus failed
+        (the hold keeps its state: an unreadable sensor neither starts nor ends it)."""
+        if quarters is not None:
+            self.temp_q = quarters
+        self._cold_check()
+
+    def _cold_check(self):
+        cfg = self.cfg
+        q = self.temp_q
+        if not self.cold_home:
+            if cfg.cold_hold and q != TEMP_UNKNOWN and q * 10 < cfg.cold_hold_below * 4:
+                self.cold_home = True
+                self.cold_since = self.mono_s
+                self.event(codes.COLD_HOLD_ON, q * 10 // 4)
+                self.commit = COMMIT_NOW
+            return
+        if not cfg.cold_hold or (
+                q != TEMP_UNKNOWN and
+                q * 10 >= (cfg.cold_hold_below + cfg.cold_hold_hysteresis) * 4 and
+                self.mono_s - self.cold_since >= cfg.cold_hold_min_s):
+            self.cold_home = False
+            self.event(codes.COLD_HOLD_OFF, q * 10 // 4 if q != TEMP_UNKNOWN else 0)
+            self.commit = COMMIT_NOW
+
+    def _fill(self, s, lc, m, span):
+        """lc: local facts of the lower bound m (minute); span: the interval's width in
+        minutes.  Every time fact is taken on the side that favours supply."""
         cfg = self.cfg
         s.trusted = self.clock.trusted
         s.clock_code = self.clock.code
         s.credit_left = self.credit.credit_left()
         s.free = self.free
         s.record_lost = self.record_lost
+        s.fault_hold = self.fault_hold
         s.weekday = lc.weekday
         s.minute_of_day = lc.mod
+        s.span_min = span
         s.holiday = lc.holiday
         s.holiday_eve = lc.holiday_eve
         s.winter = lc.winter
-        s.registration = self.reg_start <= m < self.reg_end
+        s.registration = m < self.reg_end and m + span >= self.reg_start
         s.medical = self.medical
         s.weather = self.weather
+        s.cold = self.cold
+        s.cold_home = self.cold_home
+        s.ec_unoffered = self.credit.ec_available() > 0 and (
+            self.ec_offer_since < 0 or m - self.ec_offer_since < cfg.notice)
         s.protected = self.protected
         s.cancelled = m < self.cancel_until
         s.notice_ok = self.warn_since >= 0 and m - self.warn_since >= cfg.notice
@@ -273,9 +480,11 @@ class Meter:
         return s
 
     def _decide(self):
+        self._sync_time()
         self._sync_trust()
         dec = self.dec
-        supply = policy.decide(self._fill(self.sit, self.local, self.minute), self.cfg, dec)
+        supply = policy.decide(self._fill(self.sit, self.local_lo, self.clock.lo_minute,
+                                          self.span_min()), self.cfg, dec)
         self.pressed = False
         old = self.supply
         self.reason = dec.reason
@@ -287,11 +496,25 @@ class Meter:
                     self.trip_mono = self.mono_s
             self._relay_event(old, supply, dec.reason)
             self.commit = COMMIT_NOW
-        if self.commit == COMMIT_NONE and \
-                self.unsaved_pulses * 10 >= self.cfg.imp_per_kwh and \
-                self.mono_s - self.last_commit_mono >= _CHECKPOINT_S:
+        if self.commit == COMMIT_NONE and self.checkpoint_due():
             self.commit = COMMIT_CHECKPOINT
         return supply
+
+    def checkpoint_due(self):
+        """30 min since the last commit and 0.1 kWh unsaved (or the clock untrusted: its
+        standing charge counts running time); or 4,000 s since the last commit whatever the
+        consumption (the battery-backed store's age, which carries the clock's lower bound
+        and the untrusted running time over a power cut, counts up to 4,095 s: at most 22
+        writes a day on a quiet meter); or the store's pulse counts nearly full."""
+        unsaved = self.unsaved_pulses
+        if unsaved - self.unsaved_night >= _STORE_FULL or self.unsaved_night >= _STORE_FULL:
+            return True
+        age = self.mono_s - self.last_commit_mono
+        if age >= _AGE_COMMIT_S:
+            return True
+        if age < _CHECKPOINT_S:
+            return False
+        return unsaved * 10 >= self.cfg.imp_per_kwh or not self.clock.trusted
 
     def _relay_event(self, old, new, reason):
         was_closed = old == policy.CLOSED or old == policy.LIMITED
@@ -310,7 +533,27 @@ class Meter:
         """The app calls this once the record is safely on flash."""
         self.commit = COMMIT_NONE
         self.unsaved_pulses = 0
+        self.unsaved_night = 0
         self.last_commit_mono = self.mono_s
+
+    def restore_unsaved(self, age_s, day, night, mono_s):
+        """At boot, after the record: what the battery-backed store kept of the time before the
+        power cut (meter.core.pulsestore).  The pulses are charged as they were before, the
+        checkpoint clock goes on where it was (a reboot does not restart it), and untrusted
+        running goes on counting towards its standing charge (the trust cannot have changed
+        since the record: a change of trust is committed at once)."""
+        self.credit.pulses(day, False)
+        self.credit.pulses(night, True)
+        self.unsaved_pulses += day + night
+        self.unsaved_night += night
+        self.last_commit_mono = mono_s - age_s
+        if not self.trusted_prev:
+            self.untrusted_s += age_s
+
+    def checkpoint_unknown(self, mono_s):
+        """At boot, when the store could not say how long ago the record was written: the
+        checkpoint is due as soon as consumption is worth one (never restarted by a boot)."""
+        self.last_commit_mono = mono_s - _CHECKPOINT_S
 
     # --- persistence ---------------------------------------------------------------------
 
@@ -342,7 +585,7 @@ class Meter:
     def reconnect(self):
         """A reconnect token: no cut for lack of credit before today's cut window closes, and
         an open relay is armed (it closes when # or the button is pressed)."""
-        until = self.local.window_end(self.minute)
+        until = self.local.window_end(self._late())
         if until > self.cancel_until:
             self.cancel_until = until
         self.commit = COMMIT_NOW
@@ -364,14 +607,12 @@ class Meter:
         self.power_w = watts if watts > 0 else 0
 
     def set_protect(self, kind, on):
-        if kind == "medical":
-            self.medical = on
-        elif kind == "weather":
-            self.weather = on
-        elif kind == "winter":
-            self.protected = on
-        else:
+        """Console/test mode: a protection on (without an end date) or off."""
+        if kind == "winter":
+            kind = "protected"
+        if kind not in PROTECT_NAMES:
             raise ValueError("unknown protection: %s" % kind)
+        self._protect(PROTECT_NAMES.index(kind), NO_END if on else -1)
         self.event(codes.PROTECT_CHANGED, 1 if on else 0)
         self.commit = COMMIT_NOW
         return self._decide()
@@ -407,12 +648,17 @@ class Meter:
         in which it would have happened (today's if a cut stands or is due today)."""
         at = self.next_cut(self.minute)
         if self.supply == policy.OPEN and self.open_reason == codes.NO_CREDIT:
-            at = self.minute
+            at = self._late()
         if at >= 0:
             self.cancel_until = self.local.window_end(at)
         self.event(codes.CUT_CANCELLED)
         self.commit = COMMIT_NOW
         return self._decide()
+
+    def _late(self):
+        """The latest the time can be now: hi when bounded, else the estimate."""
+        hi = self.hi_ceil()
+        return hi if hi > self.minute else self.minute
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -420,7 +666,10 @@ class Meter:
         """The first minute >= start at which a cut for lack of credit could happen if credit
         stays as it is and nothing else changes; -1 if none (credit fine, clock untrusted, a
         lasting protection).  Used for the display and the console's next_cut."""
-        if self.free or self.medical or self.weather or not self.clock.trusted:
+        if self.free or not self.clock.trusted or self.cold_home or self.fault_hold or \
+                self.protection_end(PROTECT_MEDICAL) == NO_END or \
+                self.protection_end(PROTECT_WEATHER) == NO_END or \
+                self.protection_end(PROTECT_COLD) == NO_END:
             return -1
         if self.credit.credit_left() >= self.cfg.disconnect_threshold:
             return -1
@@ -428,33 +677,46 @@ class Meter:
             return -1   # already cut
         lc = LocalDay(self.cfg)
         sit = policy.Situation()
-        t = start
-        end = start + limit_days * 1440
+        # searched on the lower bound's timeline (the interval keeps its width), shown on the
+        # estimate's
+        clock = self.clock
+        lead_s = (self.minute - clock.lo_minute) * 60 + self.second - clock.lo_second
+        lead = lead_s // 60
+        span = self.span_min()
+        t = (start * 60 - lead_s) // 60
+        end = t + limit_days * 1440
         while t < end:
             lc.update(t)
-            s = self._fill(sit, lc, t)
+            s = self._fill(sit, lc, t, span)
             s.supply = policy.CLOSED
+            # protections end on their date (the live step waits for proven time)
+            s.medical = s.medical and t < self.protection_end(PROTECT_MEDICAL)
+            s.weather = s.weather and t < self.protection_end(PROTECT_WEATHER)
+            s.cold = s.cold and t < self.protection_end(PROTECT_COLD)
+            s.protected = s.protected and t < self.protection_end(PROTECT_CUSTOMER)
             if policy.cut_hold(s, self.cfg) == 0 and not policy.limiter_applies(s, self.cfg):
-                return t
-            t += self._minutes_to_change(t, lc.mod)
+                return t + lead
+            t += self._minutes_to_change(t, lc.mod, span)
         return -1
 
-    def _minutes_to_change(self, t, mod):
-        """Minutes from t (local minute of day mod) to the next instant at which a
-        time-driven input of the policy can change."""
+    def _minutes_to_change(self, t, mod, span):
+        """Minutes from t (the lower bound; local minute of day mod; hi = t + span) to the
+        next instant at which a time-driven input of the policy can change."""
         cfg = self.cfg
-        step = policy.next_local_boundary(mod, cfg)
+        step = policy.next_local_boundary(mod, cfg, span)
         # DST switches happen at 01:00 UTC: re-evaluate then too
         to_one = (60 - t % 1440) % 1440
         if 0 < to_one < step:
             step = to_one
-        for target in (self.reg_start, self.reg_end, self.cancel_until):
+        for target in (self.reg_start - span, self.reg_end, self.cancel_until, self.medical_until,
+                       self.weather_until, self.cold_until, self.protected_until):
             if t < target < t + step:
                 step = target - t
-        if self.warn_since >= 0:
-            target = self.warn_since + cfg.notice
-            if t < target < t + step:
-                step = target - t
+        for since in (self.warn_since, self.ec_offer_since):
+            if since >= 0:
+                target = since + cfg.notice
+                if t < target < t + step:
+                    step = target - t
         return step if step > 0 else 1
 
     def seconds_to_change(self, power_w):
@@ -462,7 +724,14 @@ class Meter:
         (event-driven simulation jumps there).  Takes the current load into account: charges
         crossing a warning, offer or cut threshold, the limiter timers, the checkpoint."""
         cfg = self.cfg
-        best = self._minutes_to_change(self.minute, self.local.mod) * 60 - self.second
+        clock = self.clock
+        best = self._minutes_to_change(clock.lo_minute, self.local_lo.mod,
+                                       self.span_min()) * 60 - clock.lo_second
+        # the tariff and the standing charge follow the best estimate (self.local), which runs
+        # ahead of lo: its switches too, so pulses are charged at the rate they were drawn at
+        due = policy.next_local_boundary(self.local.mod, cfg) * 60 - self.second
+        if 0 < due < best:
+            best = due
         credit = self.credit
         if power_w > 0 and not self.free:
             left = credit.credit_left()
@@ -495,4 +764,16 @@ class Meter:
             due = 86400 - self.untrusted_s
             if 0 < due < best:
                 best = due
+        elif cfg.clock_drift_ppm > 0:
+            # the interval widens by 2 * ppm: when it could pass clock_max_error_s
+            due = (cfg.clock_max_error_s - clock.error_s) // (2 * cfg.clock_drift_ppm) * 1000000
+            if 0 < due < best:
+                best = due
+        if self.cold_home:
+            due = cfg.cold_hold_min_s - (self.mono_s - self.cold_since)
+            if 0 < due < best:
+                best = due
+        due = _AGE_COMMIT_S - (self.mono_s - self.last_commit_mono)
+        if 0 < due < best:
+            best = due
         return best if best > 0 else 1

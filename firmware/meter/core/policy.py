@@ -12,12 +12,23 @@ Supply states:
   LIMITED  relay closed under the power limiter (protected customers in winter, instead of a cut)
 
 A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
-  the clock is trusted; the stored state was not lost; no medical, weather, registration or winter protection; a working day
-  (Mon-Fri, not a public holiday, not the working day before one when so configured); inside the
-  cut window (08:00-16:00); the planned cut was not cancelled by token; the low-credit warning
-  has been shown for the notice period; and the household keeps `topup_margin` minutes before
-  the window closes to top up.  A cut already made stands until the window closes; any other
-  hold (night, weekend, a new registration, an untrusted clock...) arms the relay again.
+  the meter can take tokens and its configuration was read (NO_KEY, CONFIG_ERROR); the clock
+  is trusted (its proven interval [lo, hi] is bounded and narrow, docs/clock.md); the stored
+  state was not lost; no medical, weather, cold, cold-home, registration or winter
+  protection; a working day (Mon-Fri, not a public holiday, not the working day before one when
+  so configured); the WHOLE interval inside the cut window (08:00-16:00) of that one day; the
+  planned cut was not cancelled by token; the low-credit warning has been shown for the notice
+  period; emergency credit on offer has been offered on the LCD for the notice period too; and
+  the household keeps `topup_margin` minutes before the window closes to top up.  A cut already
+  made stands until the window closes; any other hold (night, weekend, a new registration, an
+  untrusted clock...) arms the relay again.
+
+Time is judged on the household's side of the interval: the meter fills the local facts of the
+lower bound lo (weekday, minute of day, holidays, winter) and `span_min`, the interval's width
+in whole minutes, so hi's local minute is minute_of_day + span_min.  The window must hold from
+lo to hi, the top-up margin is counted from hi; the notice, offer, registration and cancel-cut
+facts are filled from the side that favours supply (see Meter._fill).  Cut windows lie clear of
+the DST switches (01:00 UTC), so lo's day is hi's day whenever hi's minute of day is below 1440.
 """
 from micropython import const
 
@@ -40,14 +51,19 @@ class Situation:
         self.credit_left = 0
         self.free = False            # OpenPAYGO disable token: supply unconditionally on
         self.record_lost = False     # stored state was lost: no cut until a credit token
+        self.fault_hold = 0          # NO_KEY (no token could undo a cut) or CONFIG_ERROR
         self.weekday = 0             # local, Monday = 0
-        self.minute_of_day = 0       # local
+        self.minute_of_day = 0       # local, of the lower bound lo of the proven time
+        self.span_min = 0            # hi - lo in whole minutes (rounded up)
         self.holiday = False
         self.holiday_eve = False     # the next non-weekend day is a public holiday
         self.winter = False          # local date inside the winter period
         self.registration = False
         self.medical = False
         self.weather = False
+        self.cold = False            # cold protection (token, with an end date)
+        self.cold_home = False       # cold-home hold: the DS3231 reads below the threshold
+        self.ec_unoffered = False    # emergency credit available, not yet offered for `notice`
         self.protected = False       # protected customer (winter protection, limiter)
         self.cancelled = False       # the planned cut was cancelled by token
         self.notice_ok = False       # low-credit warning shown for at least `notice`
@@ -67,6 +83,8 @@ class Decision:
 def cut_hold(s, cfg):
     """0 when a cut for lack of credit may start now, else the code of the first rule that
     forbids it (the order is the order in which the LCD explains it)."""
+    if s.fault_hold:
+        return s.fault_hold          # a cut nothing could undo, or on rules nobody chose
     if not s.trusted:
         return s.clock_code
     if s.record_lost:
@@ -75,6 +93,10 @@ def cut_hold(s, cfg):
         return codes.MEDICAL
     if s.weather:
         return codes.WEATHER
+    if s.cold:
+        return codes.COLD
+    if s.cold_home:
+        return codes.COLD_HOME
     if s.registration:
         return codes.REGISTRATION
     if s.protected and s.winter and cfg.limiter_watts <= 0:
@@ -86,13 +108,16 @@ def cut_hold(s, cfg):
     if s.holiday_eve and cfg.no_cut_before_holiday:
         return codes.HOLIDAY_EVE
     mod = s.minute_of_day
-    if mod < cfg.cut_start or mod >= cfg.cut_end:
+    hi_mod = mod + s.span_min
+    if mod < cfg.cut_start or hi_mod >= cfg.cut_end:
         return codes.OUTSIDE_WINDOW
     if s.cancelled:
         return codes.CUT_CANCELLED
     if not s.notice_ok:
         return codes.NOTICE
-    if mod + cfg.topup_margin > cfg.cut_end:
+    if s.ec_unoffered:
+        return codes.EMERGENCY_OFFER  # take it with B then #: no cut before it was offered
+    if hi_mod + cfg.topup_margin > cfg.cut_end:
         return codes.TOO_LATE
     return 0
 
@@ -142,16 +167,19 @@ def _set(out, supply, reason):
     return supply
 
 
-def next_local_boundary(mod, cfg):
-    """Minutes from local minute-of-day `mod` to the next local time at which the tariff or
-    a policy rule can change (tariff switch, window start, last cut minute, window end,
-    midnight).  Always >= 1."""
+def next_local_boundary(mod, cfg, span=0):
+    """Minutes from local minute-of-day `mod` (of lo) to the next local time at which the
+    tariff or a policy rule can change (tariff switch, window start, last cut minute, window
+    end — both for lo and for hi = lo + span —, midnight).  Always >= 1."""
     last_cut = cfg.cut_end - cfg.topup_margin
     best = 1440 - mod
     best = _closer(best, mod, cfg.day_start)
     best = _closer(best, mod, cfg.day_end)
     best = _closer(best, mod, cfg.cut_start)
     best = _closer(best, mod, last_cut + 1)
+    if span:
+        best = _closer(best, mod, last_cut + 1 - span)
+        best = _closer(best, mod, cfg.cut_end - span)
     return _closer(best, mod, cfg.cut_end)
 
 
