@@ -73,7 +73,7 @@ def board_file(name="rp2-pico"):
 
 
 def dev_identity():
-    from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
+    from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
     from meter.core.token import derive_meter_key
     key = derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
     return {"serial": DEV_SERIAL, "meter_key": key.hex()}
