@@ -114,22 +114,20 @@ def test_reboot_answers_before_resetting(board):
     assert b'"rebooting": true' in board.rx, bytes(board.rx)
 
 
-def test_reconnect_button_is_read(board):
-    """CHIPFIX: hw.button is created but no task reads it.  After a cut and a top-up the
-    relay is armed; the push button restores supply, as `button` on the console does."""
-    r = board.request("advance 1")
-    assert r["ok"] is True
-    # credit gone on a Monday 10:00 local with the notice passed: load and advance 2 days
-    board.request("load 3000")
-    r = board.request("advance 180000")
-    if r["relay"] != "open":
-        return                              # no cut under these rules: nothing to show
+def test_reconnect_button_is_read(make_board):
+    """CHIPFIX: hw.button is created but no task reads it.  As reconnect.txt: after the cut a
+    top-up arms the relay; the push button (GP20 to GND) must restore supply."""
+    b = make_board(start="2026-11-29T12:00:00Z")
+    b.boot_until_ready()
+    assert b.request("load 1500")["ok"] is True
+    r = b.request("advance 88200")
+    assert r["relay"] == "open", r
     digits = vend.vend_native(["credit", "50.00", "--at", r["clock"]["utc"]])
-    r = board.request("token %s" % digits)
-    assert r["supply"] == "armed", r
-    board.push_button()
-    board.run(1500)
-    r = board.request("status")
+    r = b.request("token %s" % digits)
+    assert r["result"] == "accepted" and r["supply"] == "armed", r
+    b.push_button()
+    b.run(1500)
+    r = b.request("status")
     assert r["relay"] == "closed" and r["supply"] == "on", r
 
 
@@ -146,7 +144,6 @@ def test_power_cut_at_every_flash_operation_of_a_top_up(make_board):
     n_ops = len(probe.flash_ops) - before
     probe.close()
     assert n_ops >= 2
-    image = None
     for n in range(1, n_ops + 1):
         b = make_board()
         b.boot_until_ready()
@@ -167,4 +164,3 @@ def test_power_cut_at_every_flash_operation_of_a_top_up(make_board):
         else:
             assert again["result"] == "used" and again["balance"] == 2000, (n, again)
         b.close()
-    del image
