@@ -48,7 +48,7 @@ bench: setup
 	$(VPY) tools/bench_perf.py
 
 sim: setup
-	$(VPY) tools/sim.py
+	$(VPY) tools/sim.py $(if $(MQTT),--serve --mqtt $(MQTT))
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -10,11 +10,11 @@ import struct
 
 from micropython import const
 
-VERSION = const(1)
+VERSION = const(2)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
-# ClockTrust.  Append only; a change of meaning takes a new VERSION.
-_FIELDS = (
+# ClockTrust, "r" its RemoteState.  Append only; a change of meaning takes a new VERSION.
+_FIELDS_V1 = (
     ("m", "supply", "B"),
     ("m", "open_reason", "B"),
     ("m", "medical", "?"),
@@ -47,9 +47,39 @@ _FIELDS = (
     ("k", "latched", "B"),
 )
 
+# --- record version 2: the remote channel (mqtt helper; meter.core.remote.RemoteState) ------
+# The counter of the last accepted remote command, the newest event sequence number the broker
+# acknowledged, and protection windows set by command.  A version 1 record loads with these
+# at their defaults (no command seen, every logged event still to send).
+_FIELDS_REMOTE = (
+    ("r", "counter", "I"),
+    ("r", "acked_seq", "I"),
+    ("r", "ps0", "i"), ("r", "ps1", "i"), ("r", "ps2", "i"),
+    ("r", "pe0", "i"), ("r", "pe1", "i"), ("r", "pe2", "i"),
+)
+# --- end of the remote channel block ---------------------------------------------------------
+
+_FIELDS = _FIELDS_V1 + _FIELDS_REMOTE
+
 # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
-_FMT = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS)
+def _fmt(fields):
+    return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
+
+
+_FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
+_LAYOUTS = {1: (_FIELDS_V1, _fmt(_FIELDS_V1), struct.calcsize(_fmt(_FIELDS_V1))),
+            VERSION: (_FIELDS, _FMT, FIXED_SIZE)}
+
+
+def remote_state(meter):
+    """The meter's RemoteState, made on first use (the core Meter does not need to know it)."""
+    r = getattr(meter, "remote", None)
+    if r is None:
+        from meter.core.remote import RemoteState
+        r = RemoteState()
+        meter.remote = r
+    return r
 
 
 def _owner(meter, which):
@@ -57,6 +87,8 @@ def _owner(meter, which):
         return meter.credit
     if which == "k":
         return meter.clock
+    if which == "r":
+        return remote_state(meter)
     return meter
 
 
@@ -72,17 +104,27 @@ def pack(meter):
 def unpack(meter, data):
     """Loads data into meter; raises ValueError (meter unchanged) when it is not a record of
     this version."""
-    if len(data) < FIXED_SIZE:
+    if len(data) < 2:
         raise ValueError("record too short")
-    values = struct.unpack(_FMT, data[:FIXED_SIZE])
-    if values[0] != VERSION:
-        raise ValueError("record version %d" % values[0])
-    meter.check_blobs(data[FIXED_SIZE:])      # raises before anything is changed
-    for i in range(len(_FIELDS)):
-        which, attr, code = _FIELDS[i]
+    layout = _LAYOUTS.get(data[0] | (data[1] << 8))
+    if layout is None:
+        raise ValueError("record version %d" % (data[0] | (data[1] << 8)))
+    fields, fmt, size = layout
+    if len(data) < size:
+        raise ValueError("record too short")
+    values = struct.unpack(fmt, data[:size])
+    meter.check_blobs(data[size:])            # raises before anything is changed
+    if fields is not _FIELDS:
+        r = remote_state(meter)
+        from meter.core.remote import RemoteState
+        fresh = RemoteState()
+        for which, attr, code in _FIELDS_REMOTE:
+            setattr(r, attr, getattr(fresh, attr))
+    for i in range(len(fields)):
+        which, attr, code = fields[i]
         v = values[i + 1]
         setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
-    meter.load_blobs(data[FIXED_SIZE:])
+    meter.load_blobs(data[size:])
     meter.clock.loaded()
     meter.trusted_prev = meter.clock.latched == 0
     meter.warn_level = meter.credit.warning_level()   # already shown before the reboot

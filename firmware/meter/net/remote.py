@@ -1,0 +1,414 @@
+"""The meter's side of the remote channel (docs/remote.md): topics, commands, store-and-forward
+of the event log, state, and time samples, over meter.net.mqtt.
+
+Topics under meters/<serial>/:
+  state   retained JSON status; on every change of supply, relay, trust or reason, balance
+          changes at most every STATE_MIN_S, and at least every state_period_s; the last will
+          (retained) says {"online": false}
+  events  JSON batches of the event log, QoS 1, oldest first, resumed after the newest
+          sequence number the broker acknowledged (kept in the record)
+  cmd     commands to the meter (meter.core.remote format, raw bytes), QoS 1
+  reply   JSON replies whose code/value are signed by the meter, QoS 1
+  time    the meter's request for a signed time sample (a nonce), QoS 0
+
+poll(now_ms) never blocks (the client only does what its socket can do at once); the board
+runs it every POLL_MS from an asyncio task, the simulator from its loop.
+"""
+import json
+
+from micropython import const
+
+from meter.core import calendar, codes
+from meter.core import remote as R
+from meter.core.clock import EPOCH_2000_UNIX
+from meter.core.record import remote_state
+
+POLL_MS = const(20)
+STATE_MIN_S = const(60)
+BATCH = const(8)                  # events per message
+TIME_RETRY_MS = const(30000)      # time requests while the clock is untrusted
+TIME_REFRESH_MS = const(21600000)  # and every 6 h while trusted
+_REFUSAL_LOG_MS = const(60000)    # refusals are logged at most once a minute (ring flooding)
+_PROTECT = ("medical", "weather", "winter")
+
+
+class Remote:
+    def __init__(self, app, client, state_period_s=900):
+        self.app = app
+        self.client = client
+        self.state_period_ms = state_period_s * 1000
+        key = app.desk.root_key
+        self._cmd_hm = R.command_key(key) if key else None
+        self._reply_hm = R.reply_key(key) if key else None
+        self.serial = app.serial
+        base = ("meters/%d/" % app.serial).encode()
+        self.t_state = base + b"state"
+        self.t_events = base + b"events"
+        self.t_cmd = base + b"cmd"
+        self.t_reply = base + b"reply"
+        self.t_time = base + b"time"
+        client.set_last_will(self.t_state, b'{"online": false}', True)
+        client.subscribe(self.t_cmd)
+        client.on_message = self._message
+        client.on_connect = self._up
+        client.on_ack = self._acked
+        client.on_down = self._down
+        self.cmd = R.Command()
+        self.samples = R.TimeSamples()
+        self._replies = []                 # reply payloads waiting to go out
+        self._sending = 0                  # what the message in flight is: 1 reply 2 state 3 events
+        self._batch_last = 0               # last event seq of the batch in flight
+        self._state_key = None
+        self._state_due = True
+        self._state_at = 0
+        self._nonce = b""
+        self._nonce_at = 0
+        self._time_at = None
+        self._refusal_at = None
+        self._online_event = -1
+        self.accepted = 0
+        self.refused = 0
+        self.events_sent = 0
+        self.anchors = 0
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def run(self):
+        import asyncio
+        while True:
+            self.poll()
+            await asyncio.sleep_ms(POLL_MS)
+
+    def poll(self, now=None):
+        c = self.client
+        if now is None:
+            now = c.ticks_ms()
+        c.poll(now)
+        self._protections()
+        if not c.is_up():
+            return
+        if self._online_event != 1:
+            self._online_event = 1
+            self.app.meter.event(codes.NET_ONLINE, 1)
+        self._time(now)
+        if c.inflight:
+            return
+        if self._replies:
+            if c.publish(self.t_reply, self._replies[0], 1):
+                self._sending = 1
+            return
+        payload = self._state(now)
+        if payload is not None:
+            if c.publish(self.t_state, payload, 1, True):
+                self._sending = 2
+                self._state_at = now
+            return
+        payload = self._events()
+        if payload is not None and c.publish(self.t_events, payload, 1):
+            self._sending = 3
+
+    def _up(self):
+        self._state_due = True
+        self._time_at = None
+
+    def _down(self):
+        if self._online_event != 0:
+            self._online_event = 0
+            self.app.meter.event(codes.NET_ONLINE, 0)
+
+    def _acked(self, pid):
+        what = self._sending
+        self._sending = 0
+        if what == 1:
+            self._replies.pop(0)
+        elif what == 3:
+            rs = remote_state(self.app.meter)
+            self.events_sent += self._batch_last - rs.acked_seq
+            rs.acked_seq = self._batch_last
+            self.app.commit()              # the broker has them: never again after a reboot
+
+    # --- state -----------------------------------------------------------------------------
+
+    def _state(self, now):
+        app = self.app
+        m = app.meter
+        key = (m.supply, m.relay_closed(), m.clock.trusted, m.reason)
+        bal = m.credit.balance
+        due = self._state_due or key != self._state_key or \
+            now - self._state_at >= self.state_period_ms
+        if not due and bal != self._state_bal and now - self._state_at >= STATE_MIN_S * 1000:
+            due = True
+        if not due:
+            return None
+        self._state_due = False
+        self._state_key = key
+        self._state_bal = bal
+        st = app.status()
+        st.pop("lcd", None)
+        st["online"] = True
+        st["serial"] = app.serial
+        st["seq"] = app.log.seq
+        return json.dumps(st).encode()
+
+    _state_bal = 0
+
+    # --- events ----------------------------------------------------------------------------
+
+    def _events(self):
+        log = self.app.log
+        rs = remote_state(self.app.meter)
+        if rs.acked_seq > log.seq:
+            rs.acked_seq = log.seq         # the log was lost and started again
+        first = rs.acked_seq + 1
+        lost = 0
+        if first < log.oldest_seq():
+            lost = log.oldest_seq() - first
+            first = log.oldest_seq()
+        if first > log.seq:
+            return None
+        out = []
+        seq = first
+        while seq <= log.seq and len(out) < BATCH:
+            e = log.entry(seq)
+            if e is not None:
+                out.append(_event_json(seq, e))
+            seq += 1
+        self._batch_last = seq - 1
+        msg = {"serial": self.serial, "events": out}
+        if lost:
+            msg["lost"] = lost
+        return json.dumps(msg).encode()
+
+    # --- commands --------------------------------------------------------------------------
+
+    def _message(self, topic, payload, retained):
+        if topic == self.t_cmd:
+            self.handle_command(payload)
+
+    def handle_command(self, payload):
+        """Verifies and carries out one command; queues its signed reply.  -> the code."""
+        app = self.app
+        m = app.meter
+        if self._cmd_hm is None:
+            return self._refuse(payload, codes.REMOTE_FORGED)
+        rs = remote_state(m)
+        now_s = m.minute * 60 + m.second
+        code = R.verify(self._cmd_hm, self.serial, rs.counter, payload, self.cmd,
+                        m.clock.floor * 60, now_s, m.clock.trusted)
+        if code:
+            return self._refuse(payload, code)
+        cmd = self.cmd
+        if cmd.kind == R.TIME:
+            self._time_sample(cmd)
+            return 0
+        now_ms = app.hw.ticks_ms()
+        was_closed = m.relay_closed()
+        value, detail = self._apply(cmd)
+        if value is None:
+            # authentic but not carried out: nothing changes, the counter included
+            self._reply(cmd.counter, codes.REMOTE_REFUSED, detail, None)
+            self.refused += 1
+            app._after_change(now_ms, was_closed)
+            return codes.REMOTE_REFUSED
+        rs.counter = cmd.counter           # committed with the command's effect
+        m.event(codes.REMOTE_COMMAND, cmd.kind)
+        m.commit = 2
+        app._after_change(now_ms, was_closed)
+        if cmd.kind == R.STATUS:
+            detail = app.status()
+        self.accepted += 1
+        self._state_due = True
+        self._reply(cmd.counter, 0, value, detail)
+        return 0
+
+    def _apply(self, cmd):
+        """-> (value, detail) when carried out, (None, why) when refused."""
+        app = self.app
+        m = app.meter
+        k = cmd.kind
+        if k == R.RECONNECT:
+            m.reconnect()
+            return m.supply, None
+        if k == R.CREDIT:
+            # the same rules and replay memory as a credit token typed on the keypad
+            result = app.desk.enter_authenticated(cmd.args.decode(), app.read_rtc(), app.osf,
+                                                  app.rtc_minute, app.rtc_second, app.mono_s)
+            if result[0] != "accepted" or result[1] != codes.TOKEN_ACCEPTED:
+                return None, result[1]
+            return result[2], None
+        if k == R.NOCUT:
+            from meter.tokens import _local_midnight
+            start_day, days = R.nocut_split(cmd.args)
+            m.register_nocut(_local_midnight(start_day, app.cfg),
+                             _local_midnight(start_day + days, app.cfg))
+            return days, None
+        if k == R.CANCEL_CUT:
+            m.cancel_cut()
+            return 0, None
+        if k == R.PROTECT:
+            which, on, start, end = R.protect_split(cmd.args)
+            rs = remote_state(m)
+            i = which - 1
+            if not on:
+                rs.set_window(i, -1, -1)
+                m.set_protect(_PROTECT[i], False)
+                return 0, None
+            start = -1 if start == R.NO_END else start
+            end = -1 if end == R.NO_END else end
+            if start >= 0 and start > m.minute:
+                rs.set_window(i, start, end)          # starts later (_protections)
+            else:
+                rs.set_window(i, -1, end)
+                m.set_protect(_PROTECT[i], True)
+            return 1, None
+        if k == R.CLEAR:
+            m.clear_alerts()
+            return 0, None
+        if k == R.EVENTS:
+            first, count = R.events_split(cmd.args)
+            log = app.log
+            out = []
+            seq = first if first >= log.oldest_seq() else log.oldest_seq()
+            while seq <= log.seq and len(out) < count:
+                e = log.entry(seq)
+                if e is not None:
+                    out.append(_event_json(seq, e))
+                seq += 1
+            return len(out), {"events": out, "newest": log.seq}
+        if k == R.STATUS:
+            return 0, None
+        return None, codes.REMOTE_MALFORMED
+
+    def _refuse(self, payload, code):
+        self.refused += 1
+        counter = R.peek_counter(payload)
+        if code != codes.REMOTE_OTHER_METER and code != codes.REMOTE_MALFORMED:
+            self._reply(counter, code, 0, None)
+        else:
+            # the counter of a packet that is not ours or not a command says nothing: 0
+            self._reply(0, code, 0, None)
+        now = self.client.ticks_ms()
+        if self._refusal_at is None or now - self._refusal_at >= _REFUSAL_LOG_MS:
+            self._refusal_at = now
+            self.app.meter.event(code, R.peek_counter(payload) & 0x7FFFFFFF)
+        return code
+
+    def _reply(self, counter, code, value, detail):
+        if self._reply_hm is None:
+            return
+        if not isinstance(value, int):
+            value = 0
+        mac = R.reply_mac(self._reply_hm, self.serial, counter, code, value)
+        msg = {"serial": self.serial, "counter": counter, "code": code,
+               "reason": codes.name(code) if code else "ok", "value": value,
+               "mac": _hex(mac)}
+        if detail is not None:
+            msg["detail"] = detail
+        if len(self._replies) < 4:
+            self._replies.append(json.dumps(msg).encode())
+
+    # --- protections set by command with a start or an end -----------------------------
+
+    def _protections(self):
+        app = self.app
+        m = app.meter
+        rs = remote_state(m)
+        for i in range(3):
+            start = rs.start(i)
+            end = rs.end(i)
+            if start < 0 and end < 0:
+                continue
+            if start >= 0 and m.minute >= start:
+                was_closed = m.relay_closed()
+                rs.set_window(i, -1, end)
+                m.set_protect(_PROTECT[i], True)
+                app._after_change(app.hw.ticks_ms(), was_closed)
+            elif start < 0 and end >= 0 and m.clock.trusted and m.minute >= end:
+                # ending a protection is the only step towards a cut: on a trusted clock only
+                was_closed = m.relay_closed()
+                rs.set_window(i, -1, -1)
+                m.set_protect(_PROTECT[i], False)
+                app._after_change(app.hw.ticks_ms(), was_closed)
+
+    # --- time ------------------------------------------------------------------------------
+
+    def _time(self, now):
+        m = self.app.meter
+        if self._time_at is not None:
+            wait = TIME_REFRESH_MS if m.clock.trusted and not self.samples.have \
+                else TIME_RETRY_MS
+            if now - self._time_at < wait:
+                return
+        self._time_at = now
+        self._nonce = _nonce(now, self.serial)
+        self._nonce_at = now
+        self.client.publish(self.t_time, b'{"nonce": "' + _hex(self._nonce).encode() + b'"}')
+
+    def ask_time(self):
+        """Asks for a sample at the next poll (a second one right after the first)."""
+        self._time_at = None
+
+    def _time_sample(self, cmd):
+        if not self._nonce or cmd.args != self._nonce:
+            return                              # not the answer to our question
+        self._nonce = b""
+        got = self.client.ticks_ms()
+        anchor = self.samples.add(cmd.issue_s, self._nonce_at, got)
+        if anchor is None:
+            self._time_at = None                # ask again at once for the second sample
+            return
+        lo, hi, _ = anchor
+        app = self.app
+        m = app.meter
+        clock = m.clock
+        if hasattr(clock, "anchor"):
+            r = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s, codes.NET_TIME)
+            if r == 0:
+                self.anchors += 1
+                m.event(codes.NET_TIME, hi - lo)
+            return
+        # until the interval clock is in: an authenticated set-time, as a set-time token is,
+        # when the interval is narrow (the token path takes a minute's precision)
+        if hi - lo > 60:
+            return
+        was_closed = m.relay_closed()
+        minute, second = lo // 60, lo % 60
+        if clock.set_time(minute, app.mono_s) != 0:
+            return
+        try:
+            app._write_rtc(minute, second)
+            app.hw.rtc.clear_osf()
+        except OSError:
+            m.event(codes.RTC_NO_ANSWER)
+            return
+        m.minute = minute
+        m.second = second
+        m.local.update(minute)
+        m.event(codes.NET_TIME, hi - lo)
+        m.commit = 2
+        self.anchors += 1
+        m.redecide()
+        app._after_change(app.hw.ticks_ms(), was_closed)
+
+
+def _event_json(seq, e):
+    utc, trusted, mono, code, value = e
+    return {"seq": seq, "utc": calendar.iso_utc(utc), "trusted": bool(trusted), "code": code,
+            "name": codes.name(code), "value": value}
+
+
+def _hex(b):
+    return "".join("%02x" % x for x in b)
+
+
+def _nonce(now, serial):
+    try:
+        import os
+        return bytes(os.urandom(8))
+    except (ImportError, AttributeError, NotImplementedError):
+        import random
+        return bytes(random.getrandbits(8) for _ in range(8))
+
+
+def seconds_2000(utc):
+    return utc - EPOCH_2000_UNIX
