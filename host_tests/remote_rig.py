@@ -69,3 +69,36 @@ def headend(broker, db, *args, at=None, timeout=15, env=None):
     p = subprocess.run(cmd + list(args), capture_output=True, timeout=timeout + 30, env=env)
     out = p.stdout.decode().strip()
     return p.returncode, out, p.stderr.decode()
+
+
+class RawLink:
+    """A bare MQTT client for tests that send hand-made packets to a meter's cmd topic."""
+
+    def __init__(self, broker, serial=DEV_SERIAL):
+        import paho.mqtt.client as mqtt
+        host, _, port = broker.rpartition(":")
+        self.replies = []
+        self.serial = serial
+        self.c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+                             client_id="raw-%d" % os.getpid(), protocol=mqtt.MQTTv311)
+        self.c.on_message = lambda c, u, m: self.replies.append(json.loads(m.payload))
+        self.c.connect(host, int(port))
+        self.c.subscribe("meters/%d/reply" % serial, qos=1)
+        self.c.loop_start()
+
+    def send(self, payload, meter=None, limit_s=15.0):
+        """Publishes payload on the meter's cmd topic -> the meter's next reply."""
+        n = len(self.replies)
+        self.c.publish("meters/%d/cmd" % self.serial, payload, qos=1)
+        end = time.monotonic() + limit_s
+        while len(self.replies) == n:
+            if meter is not None:
+                meter.ask("net")                  # lets the simulator poll its network
+            if time.monotonic() > end:
+                raise AssertionError("no reply")
+            time.sleep(0.02)
+        return self.replies[n]
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()

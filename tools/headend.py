@@ -121,9 +121,16 @@ class Journal:
             else:
                 dup += 1
         if dup:
-            self.db.execute("INSERT INTO stats VALUES ('duplicate_events', ?) ON CONFLICT(name)"
-                            " DO UPDATE SET value = value + ?", (dup, dup))
+            self.bump("duplicate_events", dup)
         return new, dup
+
+    def bump(self, name, n=1):
+        self.db.execute("INSERT INTO stats VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                        "value = value + ?", (name, n, n))
+
+    def stat(self, name):
+        row = self.db.execute("SELECT value FROM stats WHERE name=?", (name,)).fetchone()
+        return row[0] if row else 0
 
     def last_state(self, serial):
         row = self.db.execute("SELECT payload FROM states WHERE serial=?", (serial,)).fetchone()
@@ -179,10 +186,10 @@ class Keys:
 
 # --- MQTT -----------------------------------------------------------------------------------
 
-def connect(broker, client_id, tls_ca=None):
+def connect(broker, client_id, tls_ca=None, clean=True):
     host, _, port = broker.rpartition(":")
     c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                    client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True)
+                    client_id=client_id, protocol=mqtt.MQTTv311, clean_session=clean)
     if tls_ca:
         c.tls_set(ca_certs=tls_ca)
     c.connect(host, int(port), keepalive=60)
@@ -288,6 +295,7 @@ class Server:
 
     def on_connect(self, c, userdata, flags, rc, props=None):
         c.subscribe([("meters/+/state", 1), ("meters/+/events", 1), ("meters/+/time", 0)])
+        self.journal.bump("connects")
 
     def on_message(self, c, userdata, m):
         parts = m.topic.split("/")
@@ -329,13 +337,21 @@ class Server:
         self.time_answers += 1
 
     def run(self):
-        c = connect(self.args.broker, "headend-serve-%d" % os.getpid(), self.args.tls_ca)
+        # a persistent session (clean_session off, a stable client id): while this head-end
+        # is away the broker keeps its subscriptions and queues the meters' QoS 1 messages
+        cid = self.args.client_id or "headend-%s-%d" % (self.args.cmd, os.getpid())
+        c = connect(self.args.broker, cid, self.args.tls_ca, clean=self.args.client_id is None)
         c.on_connect = self.on_connect
         c.on_message = self.on_message
         limit = self.args.count
         try:
             while limit is None or self.messages < limit:
-                c.loop(timeout=0.1)
+                if c.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
+                    time.sleep(0.5)               # the broker is away: try again
+                    try:
+                        c.reconnect()
+                    except OSError:
+                        pass
         except KeyboardInterrupt:
             pass
         c.disconnect()
@@ -433,8 +449,11 @@ def build_parser():
     s.add_argument("--from", dest="first", type=positive(0, 0xFFFFFFFF, "--from"), default=1)
     s.add_argument("--count", type=positive(1, R.EVENTS_MAX, "--count"), default=R.EVENTS_MAX)
     for name in ("watch", "serve"):
-        sub.add_parser(name).add_argument("--count", type=positive(1, 10 ** 9, "--count"),
-                                          default=None, help="stop after N messages")
+        s = sub.add_parser(name)
+        s.add_argument("--count", type=positive(1, 10 ** 9, "--count"), default=None,
+                       help="stop after N messages")
+        s.add_argument("--client-id", default=None,
+                       help="a stable id: a persistent session, the broker queues for it")
     return p
 
 
