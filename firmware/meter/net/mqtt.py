@@ -55,9 +55,15 @@ _POLLOUT = select.POLLOUT
 _POLLERR = select.POLLERR | select.POLLHUP
 
 
-def _diff(a, b):
-    """ticks difference a - b on 30-bit wrapping ticks (as time.ticks_diff)."""
-    return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
+from meter.drivers.ticks import diff as _diff  # noqa: E402
+
+
+def _default_ticks():
+    import time
+    f = getattr(time, "ticks_ms", None)
+    if f is not None:
+        return f
+    return lambda: (time.monotonic_ns() // 1000000) & 0x3FFFFFFF     # CPython
 
 
 def _again(e):
@@ -82,8 +88,7 @@ class MQTTClient:
         self.password = password
         self.jitter_ms = jitter_ms % 1000
         if ticks_ms is None:
-            import time
-            ticks_ms = time.ticks_ms
+            ticks_ms = _default_ticks()
         self.ticks_ms = ticks_ms
         self.will = None                  # (topic, payload, retain)
         self.on_message = None            # f(topic bytes, payload bytes, retained bool)
