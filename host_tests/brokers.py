@@ -36,13 +36,14 @@ def wait_port(port, timeout=20.0, proc=None):
 
 
 class Broker:
-    def __init__(self, kind=None, tls=None):
+    def __init__(self, kind=None, tls=None, persistent=False):
         self.kind = kind or ("mosquitto" if shutil.which("mosquitto") or
                              os.path.exists("/usr/sbin/mosquitto") else "amqtt")
         self.port = free_port()
         self.tls = tls                          # (cert, key) for a TLS listener
         self.dir = tempfile.mkdtemp(prefix="broker-")
         self.proc = None
+        self.persistent = persistent and self.kind == "mosquitto"   # sessions survive restarts
 
     @property
     def address(self):
@@ -52,7 +53,14 @@ class Broker:
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         conf = os.path.join(self.dir, "mosquitto.conf")
         lines = ["listener %d 127.0.0.1" % self.port, "allow_anonymous true",
-                 "persistence false", "max_queued_messages 10000"]
+                 "max_queued_messages 10000"]
+        if os.geteuid() == 0:
+            lines += ["user root"]        # else it drops to `mosquitto`, who cannot write here
+        if self.persistent:
+            lines += ["persistence true", "persistence_location %s/" % self.dir,
+                      "autosave_interval 1"]
+        else:
+            lines += ["persistence false"]
         if self.tls:
             lines += ["certfile %s" % self.tls[0], "keyfile %s" % self.tls[1]]
         with open(conf, "w") as f:

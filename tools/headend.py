@@ -295,7 +295,9 @@ class Server:
 
     def on_connect(self, c, userdata, flags, rc, props=None):
         c.subscribe([("meters/+/state", 1), ("meters/+/events", 1), ("meters/+/time", 0)])
-        self.journal.bump("connects")
+
+    def on_subscribe(self, c, userdata, mid, rcs, props=None):
+        self.journal.bump("connects")             # (subscribed: tests wait for this)
 
     def on_message(self, c, userdata, m):
         parts = m.topic.split("/")
@@ -342,6 +344,7 @@ class Server:
         cid = self.args.client_id or "headend-%s-%d" % (self.args.cmd, os.getpid())
         c = connect(self.args.broker, cid, self.args.tls_ca, clean=self.args.client_id is None)
         c.on_connect = self.on_connect
+        c.on_subscribe = self.on_subscribe
         c.on_message = self.on_message
         limit = self.args.count
         try:
