@@ -32,3 +32,4 @@ TEST_JUMPER = 35           # input only: external 10k pull-up, jumper to GND = t
 TEST_MODE = False
 WDT_MS = 8000
 INTERNAL_RTC_FALLBACK = True
+NETWORK = "wlan"             # Wi-Fi and the broker from /data/network.json (docs/remote.md)

@@ -29,3 +29,4 @@ TEST_JUMPER = 22
 TEST_MODE = False
 WDT_MS = 8000
 INTERNAL_RTC_FALLBACK = True
+NETWORK = "wlan"             # Wi-Fi and the broker from /data/network.json (docs/remote.md)

@@ -30,3 +30,4 @@ TEST_JUMPER = 22           # jumper to GND enables the console's test-mode comma
 TEST_MODE = False          # or enable test mode here (bench rigs only)
 WDT_MS = 8000              # RP2040 maximum is 8388 ms
 INTERNAL_RTC_FALLBACK = True
+NETWORK = None               # no network: the remote channel is for networked boards

@@ -26,3 +26,4 @@ TEST_JUMPER: int
 TEST_MODE: bool
 WDT_MS: int
 INTERNAL_RTC_FALLBACK: bool
+NETWORK: str | None

@@ -47,7 +47,12 @@ def main():
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
               test_mode=hw.test_mode)
     console = Console(app, extra=app.board_test_command)
-    asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console))
+    net = None
+    if getattr(board, "NETWORK", None):
+        # Wi-Fi and the broker from /data/network.json (docs/remote.md); none: no network
+        from meter.net import setup
+        net = setup.start(app)
+    asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console, net=net))
 
 
 main()

@@ -396,7 +396,7 @@ class App:
 
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
-    async def run(self, keypad=None, wdt=None, console=None):
+    async def run(self, keypad=None, wdt=None, console=None, net=None):
         import asyncio
         self.boot()
         tasks = [asyncio.create_task(self._control_task(wdt))]
@@ -407,6 +407,8 @@ class App:
             tasks.append(asyncio.create_task(console.serve()))
         if wdt is not None:
             tasks.append(asyncio.create_task(self._watchdog_task(wdt)))
+        if net is not None:
+            tasks.append(asyncio.create_task(net.run()))      # meter.net.remote (polled)
         await asyncio.gather(*tasks)
 
     async def _control_task(self, wdt):

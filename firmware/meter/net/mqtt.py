@@ -63,7 +63,8 @@ def _default_ticks():
     f = getattr(time, "ticks_ms", None)
     if f is not None:
         return f
-    return lambda: (time.monotonic_ns() // 1000000) & 0x3FFFFFFF     # CPython
+    ns = getattr(time, "monotonic_ns")                                 # CPython
+    return lambda: (ns() // 1000000) & 0x3FFFFFFF
 
 
 def _again(e):
@@ -127,6 +128,7 @@ class MQTTClient:
         self.malformed = 0
         self.retransmits = 0
         self.last_error = ""
+        self._io_error = ""
 
     # --- API -----------------------------------------------------------------------------
 
@@ -207,7 +209,7 @@ class MQTTClient:
             return self.state
         # CONNACK or UP: write, read, watch the deadlines
         if not self._flush():
-            self._fail(now, "write failed")
+            self._fail(now, self._io_error or "write failed")
             return self.state
         if self._out_len and _diff(now, self._out_since) > WRITE_STALL_MS:
             self._fail(now, "write stalled")
@@ -236,8 +238,11 @@ class MQTTClient:
         return self.state
 
     def _events(self):
+        p = self._poller
+        if p is None:
+            return _POLLERR
         try:
-            res = self._poller.poll(0)
+            res = p.poll(0)
         except OSError:
             return _POLLERR
         ev = 0
@@ -272,9 +277,13 @@ class MQTTClient:
 
     def _connected(self, now):
         """TCP is up: TLS next, or straight to CONNECT."""
+        s = self.sock
+        p = self._poller
+        if s is None or p is None:
+            return
         if self.ssl_context is not None:
             try:
-                self._poller.unregister(self.sock)
+                p.unregister(s)
             except (OSError, KeyError):
                 pass
             try:
@@ -289,7 +298,7 @@ class MQTTClient:
             self.state = HANDSHAKE
             self._handshake(now)
             return
-        self._poller.modify(self.sock, select.POLLIN)
+        p.modify(s, select.POLLIN)
         self._send_connect(now)
 
     def _handshake(self, now):
@@ -379,10 +388,17 @@ class MQTTClient:
         if n == 0:
             return True
         s = self.sock
+        if s is None:
+            return False
         try:
             w = s.send(memoryview(self._out)[:n])
         except OSError as e:
+            self._io_error = "write: %s" % (e,)
             return _again(e)
+        except ValueError as e:
+            # MicroPython's ssl reports a certificate that does not verify as ValueError
+            self._io_error = "tls: %s" % (e,)
+            return False
         if w is None or w <= 0:
             return True
         self._last_tx = self.ticks_ms()
@@ -397,7 +413,9 @@ class MQTTClient:
         """Reads and handles every complete packet there is.  -> False when the connection
         was dropped."""
         s = self.sock
-        rd = getattr(s, "readinto", None) or s.recv_into
+        if s is None:
+            return False
+        rd = getattr(s, "readinto", None) or getattr(s, "recv_into")
         for _ in range(8):                         # bounded work per poll
             room = len(self._in) - self._in_len
             try:
@@ -406,6 +424,9 @@ class MQTTClient:
                 if _again(e):
                     return True
                 self._fail(now, "read: %s" % (e,))
+                return False
+            except ValueError as e:
+                self._fail(now, "tls: %s" % (e,))
                 return False
             if got is None:
                 return True

@@ -33,9 +33,10 @@ _PROTECT = ("medical", "weather", "winter")
 
 
 class Remote:
-    def __init__(self, app, client, state_period_s=900):
+    def __init__(self, app, client, state_period_s=900, link=None):
         self.app = app
         self.client = client
+        self.link = link                   # the Wi-Fi (poll(now) -> up), None on the host
         self.state_period_ms = state_period_s * 1000
         key = app.desk.root_key
         self._cmd_hm = R.command_key(key) if key else None
@@ -70,20 +71,28 @@ class Remote:
         self.refused = 0
         self.events_sent = 0
         self.anchors = 0
+        self.errors = 0
 
     # --- the loop --------------------------------------------------------------------------
 
     async def run(self):
         import asyncio
         while True:
-            self.poll()
+            try:
+                self.poll()
+            except Exception as e:          # a network fault must never end the meter's task
+                self.errors += 1
+                print("network:", repr(e))
+                self.client.close()
             await asyncio.sleep_ms(POLL_MS)
 
     def poll(self, now=None):
         c = self.client
         if now is None:
             now = c.ticks_ms()
-        c.poll(now)
+        link = self.link
+        if link is None or link.poll(now) or c.state != 0:
+            c.poll(now)                    # (no new connection attempt while Wi-Fi is down)
         self._protections()
         if not c.is_up():
             return
