@@ -7,7 +7,8 @@ sockets and meter.net.remote — while its console is served on stdin/stdout (or
 keeps real time.  The loop polls the network every POLL_S between console lines.
 
 Console additions (simulator only): `net` -> the connection and store-and-forward counters;
-`net down` / `net up` stop and restart the meter's network (its Wi-Fi, as it were).
+`net down` / `net up` stop and restart the meter's network (its Wi-Fi, as it were); `net time`
+asks for a signed time sample now.
 """
 import os
 import select
@@ -54,8 +55,10 @@ class SimNet:
             c.close()
         elif args == ["up"]:
             self.enabled = True
+        elif args == ["time"]:
+            self.remote.ask_time()                 # a time request at the next poll
         elif args:
-            return {"ok": False, "error": "net: [up|down]"}
+            return {"ok": False, "error": "net: [up|down|time]"}
         from meter.core.record import remote_state
         rs = remote_state(self.sim.app.meter)
         return {"ok": True, "state": STATE_NAMES[c.state], "enabled": self.enabled,
