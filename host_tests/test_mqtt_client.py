@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from brokers import Broker
+from testbroker import Broker
 from meter.net import mqtt as M
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from brokers import Broker
+from testbroker import Broker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")

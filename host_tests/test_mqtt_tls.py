@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from brokers import Broker
+from testbroker import Broker
 from meter.net import mqtt as M
 from meter.net import setup
 

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from brokers import Broker
+from testbroker import Broker
 from remote_rig import DEV_SERIAL, SimMeter, headend
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from brokers import Broker
+from testbroker import Broker
 from remote_rig import HEADEND, SimMeter
 
 

@@ -2,7 +2,7 @@
 meter, malformed, out of order — each with a signed reply saying why, changing nothing."""
 import pytest
 
-from brokers import Broker
+from testbroker import Broker
 from remote_rig import DEV_SERIAL, RawLink, SimMeter
 
 from meter.core import calendar, codes

@@ -7,7 +7,7 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
-from brokers import Broker
+from testbroker import Broker
 from remote_rig import DEV_SERIAL, SimMeter
 
 from meter.core import calendar

@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value INTEGER);
 
 class Journal:
     def __init__(self, path):
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
 
@@ -112,16 +112,22 @@ class Journal:
         """-> (new, duplicates)."""
         new = dup = 0
         now = time.time()
-        for e in events:
-            cur = self.db.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?)",
-                                  (serial, e["seq"], e["utc"], e["code"], e["name"],
-                                   e["value"], now))
-            if cur.rowcount:
-                new += 1
-            else:
-                dup += 1
-        if dup:
-            self.bump("duplicate_events", dup)
+        self.db.execute("BEGIN")                   # one transaction (one sync) per message
+        try:
+            for e in events:
+                cur = self.db.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?)",
+                                      (serial, int(e["seq"]), str(e["utc"]), int(e["code"]),
+                                       str(e["name"]), int(e["value"]), now))
+                if cur.rowcount:
+                    new += 1
+                else:
+                    dup += 1
+            if dup:
+                self.bump("duplicate_events", dup)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
         return new, dup
 
     def bump(self, name, n=1):
@@ -193,6 +199,11 @@ def connect(broker, client_id, tls_ca=None, clean=True):
     if tls_ca:
         c.tls_set(ca_certs=tls_ca)
     c.connect(host, int(port), keepalive=60)
+    try:
+        import socket
+        c.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # small packets
+    except (OSError, AttributeError):
+        pass
     return c
 
 

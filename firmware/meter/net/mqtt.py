@@ -264,6 +264,11 @@ class MQTTClient:
             return
         self.sock = s
         s.setblocking(False)
+        try:
+            # small packets (a PUBACK, then a reply) must not wait for Nagle's delayed ACK
+            s.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+        except (OSError, AttributeError):
+            pass
         self._poller = select.poll()
         self._poller.register(s, _POLLOUT)
         self.state = CONNECTING

@@ -1,4 +1,4 @@
-"""A real MQTT broker for the remote-channel tests, on a free loopback port.
+"""A real MQTT broker for the remote-channel tests and the fleet bench, on a free loopback port.
 
 Mosquitto where it is installed (`.ci/run` installs it), else amqtt from PyPI (pinned in
 requirements-dev.txt), so that `make test` on a fresh clone still runs the tier.  stop() and
@@ -35,6 +35,17 @@ def wait_port(port, timeout=20.0, proc=None):
     raise RuntimeError("broker did not listen on %d" % port)
 
 
+def _more_files():
+    """A fleet of a thousand meters needs more than the usual 1024 descriptors."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 65536
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, 65536), hard))
+    except (ValueError, OSError):
+        pass
+
+
 class Broker:
     def __init__(self, kind=None, tls=None, persistent=False):
         self.kind = kind or ("mosquitto" if shutil.which("mosquitto") or
@@ -53,7 +64,7 @@ class Broker:
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         conf = os.path.join(self.dir, "mosquitto.conf")
         lines = ["listener %d 127.0.0.1" % self.port, "allow_anonymous true",
-                 "max_queued_messages 10000"]
+                 "max_queued_messages 10000", "set_tcp_nodelay true"]
         if os.geteuid() == 0:
             lines += ["user root"]        # else it drops to `mosquitto`, who cannot write here
         if self.persistent:
@@ -80,7 +91,8 @@ class Broker:
     def start(self):
         cmd = self._mosquitto() if self.kind == "mosquitto" else self._amqtt()
         self.log = open(os.path.join(self.dir, "log"), "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=_more_files)
         wait_port(self.port, proc=self.proc)
         return self
 
