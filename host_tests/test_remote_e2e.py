@@ -55,6 +55,17 @@ def test_cut_meter_gets_credit_and_reconnect_then_closes_on_hash(broker, meter, 
     assert all(code == 0 and ok == 1 for _, code, ok in rows)
 
 
+def test_reconnect_alone_arms_a_cut_meter(broker, meter, tmp_path):
+    db = tmp_path / "headend.sqlite"
+    st = cut_for_lack_of_credit(meter)
+    assert st["supply"] == "off"
+    rc, out, err = headend(broker.address, db, "reconnect", str(DEV_SERIAL), at=meter.utc())
+    assert rc == 0, (out, err)
+    st = meter.ask("status")
+    assert st["supply"] == "armed" and st["relay"] == "open" and st["balance"] < 0, st
+    assert meter.ask("key #")["relay"] == "closed"
+
+
 def test_reconnect_needs_no_trusted_clock(broker, meter, tmp_path):
     db = tmp_path / "headend.sqlite"
     cut_for_lack_of_credit(meter)
