@@ -30,3 +30,13 @@ def test_client_runs_under_the_micropython_unix_port(broker):
     out = json.loads(p.stdout.decode().strip().splitlines()[-1])
     assert out["impl"] == "micropython" and out["ok"]
     print(out)
+
+
+def test_remote_layer_runs_under_micropython_and_an_idle_poll_allocates_nothing(broker):
+    exe = MICROPYTHON if os.path.exists(MICROPYTHON) else shutil.which("micropython")
+    p = subprocess.run([exe, "tools/mp_net/remote_check.py", str(broker.port)], cwd=ROOT,
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    out = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    assert out["ok"] and out["reply"] == "ok" and out["events_acked"] >= 1
+    assert out["idle_poll_bytes"] == 0

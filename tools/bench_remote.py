@@ -117,11 +117,11 @@ def measure(port, seconds):
     return out
 
 
-def micropython_worst(port):
+def micropython_worst(port, script="client_check.py"):
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
     if not os.path.exists(exe):
         return None
-    p = subprocess.run([exe, "tools/mp_net/client_check.py", str(port)], cwd=ROOT,
+    p = subprocess.run([exe, "tools/mp_net/" + script, str(port)], cwd=ROOT,
                        capture_output=True, timeout=120)
     try:
         return json.loads(p.stdout.decode().strip().splitlines()[-1])
@@ -148,6 +148,7 @@ def main(argv=None):
         port, held2 = accepting(connack_then_deaf)
         results["stops reading mid-publish"] = measure(port, a.seconds + 12)
         mp = micropython_worst(broker.port)
+        mpr = micropython_worst(broker.port, "remote_check.py")
     finally:
         broker.close()
     print("control loop under network faults (CPython host, real time; a feed every 1000 ms)")
@@ -160,6 +161,9 @@ def main(argv=None):
               "trip %s ms, reconnect %s ms" % (mp.get("connect_worst_poll_ms"),
                                                mp.get("echo_worst_poll_ms"),
                                                mp.get("reconnect_worst_poll_ms")))
+    if mpr is not None:
+        print("  MicroPython unix port, remote layer on the app: heap per idle network poll "
+              "%s B" % mpr.get("idle_poll_bytes"))
     return 0
 
 

@@ -129,6 +129,8 @@ class MQTTClient:
         self.retransmits = 0
         self.last_error = ""
         self._io_error = ""
+        self._rd = None
+        self._rd_sock = None
 
     # --- API -----------------------------------------------------------------------------
 
@@ -420,11 +422,19 @@ class MQTTClient:
         s = self.sock
         if s is None:
             return False
-        rd = getattr(s, "readinto", None) or getattr(s, "recv_into")
-        for _ in range(8):                         # bounded work per poll
+        rd = self._rd
+        if rd is None or self._rd_sock is not s:
+            # a bound method is an allocation: made once per socket, not once per poll
+            rd = self._rd = getattr(s, "readinto", None) or getattr(s, "recv_into")
+            self._rd_sock = s
+        turns = 8                                  # bounded work per poll
+        while turns:
+            turns -= 1
             room = len(self._in) - self._in_len
+            # (the whole buffer when empty: an idle poll allocates nothing)
+            view = self._in_mv if self._in_len == 0 else self._in_mv[self._in_len:]
             try:
-                got = rd(self._in_mv[self._in_len:], room)
+                got = rd(view, room)
             except OSError as e:
                 if _again(e):
                     return True
@@ -572,6 +582,8 @@ class MQTTClient:
         s = self.sock
         self.sock = None
         self._poller = None
+        self._rd = None
+        self._rd_sock = None
         self.state = DOWN
         self._out_len = 0
         self._in_len = 0

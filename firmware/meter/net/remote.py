@@ -59,7 +59,6 @@ class Remote:
         self._replies = []                 # reply payloads waiting to go out
         self._sending = 0                  # what the message in flight is: 1 reply 2 state 3 events
         self._batch_last = 0               # last event seq of the batch in flight
-        self._state_key = None
         self._state_due = True
         self._state_at = 0
         self._nonce = b""
@@ -141,16 +140,21 @@ class Remote:
     def _state(self, now):
         app = self.app
         m = app.meter
-        key = (m.supply, m.relay_closed(), m.clock.trusted, m.reason)
+        # compared field by field: a tuple would be an allocation every poll
+        closed = m.relay_closed()
         bal = m.credit.balance
-        due = self._state_due or key != self._state_key or \
-            now - self._state_at >= self.state_period_ms
+        due = self._state_due or m.supply != self._st_supply or \
+            closed != self._st_closed or m.clock.trusted != self._st_trusted or \
+            m.reason != self._st_reason or now - self._state_at >= self.state_period_ms
         if not due and bal != self._state_bal and now - self._state_at >= STATE_MIN_S * 1000:
             due = True
         if not due:
             return None
         self._state_due = False
-        self._state_key = key
+        self._st_supply = m.supply
+        self._st_closed = closed
+        self._st_trusted = m.clock.trusted
+        self._st_reason = m.reason
         self._state_bal = bal
         st = app.status()
         st.pop("lcd", None)
@@ -159,6 +163,10 @@ class Remote:
         st["seq"] = app.log.seq
         return json.dumps(st).encode()
 
+    _st_supply = -1
+    _st_closed = None
+    _st_trusted = None
+    _st_reason = -1
     _state_bal = 0
 
     # --- events ----------------------------------------------------------------------------
