@@ -238,3 +238,39 @@ def test_qos1_round_trip_will_and_resubscribe_on_a_real_broker(broker):
         time.sleep(0.01)
     assert got == [(b"t/echo", b"again", False)]
     c.close()
+
+
+def test_qos1_is_retransmitted_with_dup_until_acknowledged():
+    seen = []
+
+    def after(conn, stop):
+        conn.settimeout(5)
+        buf = b""
+        while not stop.is_set() and len(seen) < 2:
+            try:
+                chunk = conn.recv(4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while len(buf) >= 2 and len(buf) >= 2 + buf[1]:
+                pkt, buf = buf[:2 + buf[1]], buf[2 + buf[1]:]
+                if pkt[0] & 0xF0 == 0x30:
+                    seen.append(pkt)
+        pid = seen[-1][2 + 2 + 3:2 + 2 + 3 + 2]          # topic b"a/b", then the pid
+        conn.sendall(b"\x40\x02" + pid)                     # acknowledged at last
+        stop.wait(5)
+
+    peer = Peer(connack_then(after))
+    ticks = Ticks()
+    c = client_for(peer.port, ticks)
+    acks = []
+    c.on_ack = acks.append
+    assert poll_until(c, ticks, lambda: c.state == M.UP, step_ms=1)
+    pid = c.publish(b"a/b", b"event", 1)
+    assert pid and c.publish(b"a/b", b"second", 1) == 0        # one in flight at a time
+    assert poll_until(c, ticks, lambda: acks == [pid], step_ms=500)
+    assert seen[0][0] == 0x32 and seen[1][0] == 0x3A            # QoS 1, then QoS 1 + DUP
+    assert seen[0][2:] == seen[1][2:] and c.retransmits >= 1 and c.inflight == 0
+    peer.close()

@@ -104,3 +104,21 @@ def test_status_and_events_through_the_headend(broker, meter, tmp_path):
     assert rc == 0, (out, err)
     events = json.loads(out)["events"]["events"]
     assert events and events[0]["seq"] == 1 and events[0]["name"] == "boot"
+
+
+def test_last_will_says_offline_when_the_meter_drops(broker, tmp_path):
+    m = SimMeter(broker.address, tmp_path / "flash2")
+    m.wait_sent()
+    m.proc.kill()                                   # no DISCONNECT: the broker sends the will
+    m.proc.wait()
+    import time
+    end = time.monotonic() + 10
+    st = None
+    while time.monotonic() < end:
+        rc, out, err = headend(broker.address, tmp_path / "he.sqlite", "status",
+                               str(DEV_SERIAL), timeout=2)
+        st = json.loads(out) if rc == 0 else None
+        if st is not None and st.get("online") is False:
+            break
+        time.sleep(0.2)
+    assert st == {"online": False}
