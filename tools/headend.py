@@ -44,7 +44,7 @@ from meter.core.devkeys import DEV_UTILITY_KEY_HEX  # noqa: E402
 EPOCH_2000 = 946684800
 EPOCH_2020 = 1577836800
 EXIT_OK, EXIT_REFUSED, EXIT_ARGS, EXIT_TIMEOUT = 0, 1, 2, 3
-PROTECT_KINDS = {"medical": 1, "weather": 2, "cold": 3, "winter": 3}
+PROTECT_KINDS = {"medical": 1, "weather": 2, "cold": 3, "winter": 4}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meters (serial INTEGER PRIMARY KEY, counter INTEGER NOT NULL,

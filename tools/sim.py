@@ -125,6 +125,8 @@ class Simulator:
             return self.app.status()
         if cmd == "rtc":
             return self._rtc(args)
+        if cmd == "temp":
+            return self._temp(args)
         if cmd == "reboot":
             if args:
                 raise ConsoleError("reboot: no arguments")
@@ -149,6 +151,23 @@ class Simulator:
             self.app.control_step()
             return self.app.status()
         raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none>")
+
+    def _temp(self, args):
+        """`temp <celsius>`: the DS3231's temperature registers (0.25 C steps), read at once."""
+        text = args[0] if len(args) == 1 else ""
+        body = text[1:] if text[:1] == "-" else text
+        whole, _, tenth = body.partition(".")
+        if not (0 < len(whole) <= 2 and all("0" <= c <= "9" for c in whole) and
+                ("." not in body or (len(tenth) == 1 and "0" <= tenth <= "9"))):
+            raise ConsoleError("temp: degrees C, -40 to 85, at most one decimal (ASCII)")
+        tenths = int(whole) * 10 + (int(tenth) if tenth else 0)
+        tenths = -tenths if text[:1] == "-" else tenths
+        if not -400 <= tenths <= 850:
+            raise ConsoleError("temp: degrees C, -40 to 85, at most one decimal (ASCII)")
+        self.rtc.chip.set_temperature(round(tenths * 4 / 10))
+        self.app.read_temperature()
+        self.app.control_step()
+        return self.app.status()
 
     def reboot(self):
         """Power cycle: RAM is lost, the flash files and the running RTC are kept."""

@@ -70,6 +70,9 @@ class SimRTC:
     def clear_osf(self):
         self.driver.clear_osf()
 
+    def temperature(self):
+        return self.driver.temperature()
+
 
 def _fields(utc):
     day, sec = divmod(utc, 86400)

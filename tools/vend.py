@@ -167,6 +167,15 @@ def build_parser():
                    help="default: the current revision + 1")
     s.add_argument("--new-base", type=int_arg(0, T.BASE_MAX, "--new-base"),
                    help="default: the newest base that has started at the issue time")
+    s = command(sub, "protect", "medical, weather or cold protection, or the protected-customer "
+                "flag, to an end date (or --off)")
+    s.add_argument("which", choices=T.PROTECT_KINDS)
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--days", type=int_arg(1, T.PROTECT_MAX_DAYS, "--days"),
+                   help="through the end of the issue date + DAYS (meter's local midnight)")
+    g.add_argument("--until", type=date_arg, metavar="YYYY-MM-DD",
+                   help="the last protected day")
+    g.add_argument("--off", action="store_true", help="end it now")
     s = command(sub, "decode", "what a token says (exit 0 valid, 1 not)")
     s.add_argument("digits")
     s = sub.add_parser("openpaygo", parents=[when_options()], help="an OpenPAYGO Token (9 digits)")
@@ -211,6 +220,17 @@ def vend(p, args, key, at):
             p.error("--start must be from the issue date %s to %d days after it"
                     % (iso_day(issue_day), T.NOCUT_MAX_OFFSET))
         return T.encode(key, T.NOCUT, T.nocut_value(offset, args.days), tid)
+    if cmd == "protect":
+        which = T.PROTECT_KINDS.index(args.which)
+        days = 0
+        if args.days is not None:
+            days = args.days
+        elif args.until is not None:
+            days = args.until - T.issue_minute(tid, args.base) // 1440
+            if not 1 <= days <= T.PROTECT_MAX_DAYS:
+                p.error("--until must be 1 to %d days after the issue date %s"
+                        % (T.PROTECT_MAX_DAYS, iso_day(T.issue_minute(tid, args.base) // 1440)))
+        return T.encode(key, T.PROTECT, T.protect_value(which, days), tid)
     if cmd == "keychange":
         new_rev = args.new_rev if args.new_rev is not None else args.key_rev + 1
         new_base = args.new_base
@@ -239,6 +259,12 @@ def describe(kind, value, tid, base):
     if kind == T.NOCUT:
         _, days = T.nocut_split(value)
         return "start %s, %d days" % (iso_day(T.nocut_start_day(tid, base, value)), days)
+    if kind == T.PROTECT:
+        which, days = T.protect_split(value)
+        if days == 0:
+            return "%s off" % T.PROTECT_KINDS[which]
+        return "%s through %s" % (T.PROTECT_KINDS[which],
+                                  iso_day(T.protect_end_day(tid, base, value) - 1))
     if kind == T.KEY_CHANGE:
         rev, new_base = T.keychange_split(value)
         return "key revision %d, base %d (%s)" % (rev, new_base,

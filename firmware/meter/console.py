@@ -15,7 +15,7 @@ from meter.core import calendar, codes
 
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
-TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect", "net")
+TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect", "temp", "net")
 
 
 class ConsoleError(Exception):
@@ -81,6 +81,8 @@ class Console:
             result = app.last_result
             out["result"] = result[0] if result else None
             out["value"] = result[2] if result else None
+            split = app.last_split if result else None
+            out["split"] = {"credit": split[0], "debt": split[1]} if split else None
             return out
         if cmd == "button":
             self._no_args(args)
@@ -126,9 +128,9 @@ class Console:
             raise ConsoleError("unexpected argument: %s" % args[0][:32])
 
     def _protect(self, args):
-        if len(args) != 2 or args[0] not in ("medical", "winter", "weather") or \
-                args[1] not in ("on", "off"):
-            raise ConsoleError("protect: medical|winter|weather on|off")
+        if len(args) != 2 or args[0] not in ("medical", "winter", "weather", "cold",
+                                             "protected") or args[1] not in ("on", "off"):
+            raise ConsoleError("protect: medical|weather|cold|protected|winter on|off")
         self.app.protect(args[0], args[1] == "on")
         return self.app.status()
 

@@ -11,6 +11,7 @@ def cut_household(board, app):
     m = app.meter
     m.credit.balance = -500
     m.warn_since = m.minute - 2000
+    m.ec_offer_since = m.minute - 2000     # emergency credit offered a day ago, not taken
     app.commit()
     run(board, app, 2)
     assert m.supply == policy.OPEN

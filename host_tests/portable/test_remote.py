@@ -119,19 +119,19 @@ def test_remote_state_rides_in_the_record_and_old_records_load():
     rs = record.remote_state(m)
     rs.counter = 123456
     rs.acked_seq = 77
-    rs.set_window(1, 500, 900)
+    rs.set_window(3, 500, 900)
     data = record.pack(m)
     m2 = Meter(cfg, 0)
     record.unpack(m2, data)
     r2 = record.remote_state(m2)
-    assert (r2.counter, r2.acked_seq, r2.start(1), r2.end(1), r2.start(0)) == \
+    assert (r2.counter, r2.acked_seq, r2.start(3), r2.end(3), r2.start(0)) == \
         (123456, 77, 500, 900, -1)
-    # a version 1 record (before the remote channel) loads with the remote state at rest
+    # records of versions 1 and 2 (before the remote channel) load with it at rest
     import struct
-    v1_size = record._LAYOUTS[1][2]
-    old = struct.pack("<H", 1) + data[2:v1_size] + data[record.FIXED_SIZE:]
-    m3 = Meter(cfg, 0)
-    record.remote_state(m3).counter = 5
-    record.unpack(m3, old)
-    assert record.remote_state(m3).counter == 0 and m3.credit.balance == m.credit.balance
+    for version, size in ((1, record._SIZE_V1), (2, record._SIZE_V2)):
+        old = struct.pack("<H", version) + data[2:size] + data[record.FIXED_SIZE:]
+        m3 = Meter(cfg, 0)
+        record.remote_state(m3).counter = 5
+        record.unpack(m3, old)
+        assert record.remote_state(m3).counter == 0 and m3.credit.balance == m.credit.balance
     raises(ValueError, record.unpack, m3, struct.pack("<H", 9) + data[2:])

@@ -10,11 +10,12 @@ import struct
 
 from micropython import const
 
-VERSION = const(2)
+VERSION = const(3)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
-# ClockTrust, "r" its RemoteState.  Append only; a change of meaning takes a new VERSION.
-_FIELDS_V1 = (
+# ClockTrust, "r" its RemoteState (meter.core.remote).  Append only; a change of meaning takes a
+# new VERSION.
+_FIELDS = (
     ("m", "supply", "B"),
     ("m", "open_reason", "B"),
     ("m", "medical", "?"),
@@ -45,31 +46,40 @@ _FIELDS_V1 = (
     ("m", "untrusted_s", "i"),
     ("k", "floor", "i"),
     ("k", "latched", "B"),
-)
-
-# --- record version 2: the remote channel (mqtt helper; meter.core.remote.RemoteState) ------
-# The counter of the last accepted remote command, the newest event sequence number the broker
-# acknowledged, and protection windows set by command.  A version 1 record loads with these
-# at their defaults (no command seen, every logged event still to send).
-_FIELDS_REMOTE = (
+    # --- version 2 (ux: protections' end dates, emergency offer, cold-home hold) ---
+    ("m", "medical_until", "i"),
+    ("m", "weather_until", "i"),
+    ("m", "cold", "?"),
+    ("m", "cold_until", "i"),
+    ("m", "protected_until", "i"),
+    ("m", "ec_offer_since", "i"),
+    ("m", "cold_home", "?"),
+    # --- end of version 2 ---
+    # --- version 3 (mqtt: the remote channel, meter.core.remote.RemoteState) ---
+    # the counter of the last accepted remote command, the newest event sequence number the
+    # broker acknowledged, and protections set by command to start later (start, end minutes;
+    # -1 none) in PROTECT_* order
     ("r", "counter", "I"),
     ("r", "acked_seq", "I"),
-    ("r", "ps0", "i"), ("r", "ps1", "i"), ("r", "ps2", "i"),
-    ("r", "pe0", "i"), ("r", "pe1", "i"), ("r", "pe2", "i"),
+    ("r", "ps0", "i"), ("r", "ps1", "i"), ("r", "ps2", "i"), ("r", "ps3", "i"),
+    ("r", "pe0", "i"), ("r", "pe1", "i"), ("r", "pe2", "i"), ("r", "pe3", "i"),
+    # --- end of version 3 ---
 )
-# --- end of the remote channel block ---------------------------------------------------------
+_V1_FIELDS = 30               # version 1 records hold the first 30 fields
+_V2_FIELDS = 37               # version 2 records hold the first 37
 
-_FIELDS = _FIELDS_V1 + _FIELDS_REMOTE
 
-# "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
 def _fmt(fields):
+    # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
     return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
 
 
 _FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
-_LAYOUTS = {1: (_FIELDS_V1, _fmt(_FIELDS_V1), struct.calcsize(_fmt(_FIELDS_V1))),
-            VERSION: (_FIELDS, _FMT, FIXED_SIZE)}
+_FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
+_SIZE_V1 = struct.calcsize(_FMT_V1)
+_FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
+_SIZE_V2 = struct.calcsize(_FMT_V2)
 
 
 def remote_state(meter):
@@ -106,24 +116,33 @@ def unpack(meter, data):
     this version."""
     if len(data) < 2:
         raise ValueError("record too short")
-    layout = _LAYOUTS.get(data[0] | (data[1] << 8))
-    if layout is None:
-        raise ValueError("record version %d" % (data[0] | (data[1] << 8)))
-    fields, fmt, size = layout
+    version = data[0] | (data[1] << 8)
+    fmt, size, count = _FMT, FIXED_SIZE, len(_FIELDS)
+    if version == 1:
+        fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
+    elif version == 2:
+        fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
+    elif version != VERSION:
+        raise ValueError("record version %d" % version)
     if len(data) < size:
         raise ValueError("record too short")
     values = struct.unpack(fmt, data[:size])
     meter.check_blobs(data[size:])            # raises before anything is changed
-    if fields is not _FIELDS:
-        r = remote_state(meter)
-        from meter.core.remote import RemoteState
-        fresh = RemoteState()
-        for which, attr, code in _FIELDS_REMOTE:
-            setattr(r, attr, getattr(fresh, attr))
-    for i in range(len(fields)):
-        which, attr, code = fields[i]
+    if version < 3:
+        remote_state(meter).reset()           # no command seen, every event still to send
+    for i in range(count):
+        which, attr, code = _FIELDS[i]
         v = values[i + 1]
         setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
+    if version == 1:
+        # protections of a version 1 record had no end date
+        meter.medical_until = -1 if not meter.medical else 0x3FFFFFFF
+        meter.weather_until = -1 if not meter.weather else 0x3FFFFFFF
+        meter.protected_until = -1 if not meter.protected else 0x3FFFFFFF
+        meter.cold = False
+        meter.cold_until = -1
+        meter.ec_offer_since = -1
+        meter.cold_home = False
     meter.load_blobs(data[size:])
     meter.clock.loaded()
     meter.trusted_prev = meter.clock.latched == 0

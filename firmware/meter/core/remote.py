@@ -59,7 +59,7 @@ NAMES = ("", "reconnect", "credit", "nocut", "cancel_cut", "protect", "clear", "
 _ARGS = (-1, 0, 20, 4, 0, 10, 0, 8, 5, 0)   # argument length per kind
 
 # protections
-PROTECT_KINDS = ("", "medical", "weather", "winter")
+PROTECT_KINDS = ("", "medical", "weather", "cold", "winter")   # winter: protected customer
 NO_END = const(0xFFFFFFFF)
 EVENTS_MAX = const(16)
 
@@ -106,9 +106,9 @@ def nocut_args(start_day, days):
 
 
 def protect_args(which, on, start_minute=NO_END, end_minute=NO_END):
-    """which: 1 medical, 2 weather, 3 winter.  Minutes since 2000 (NO_END: now / open-ended).
-    Off carries no times."""
-    if not 1 <= which <= 3:
+    """which: 1 medical, 2 weather, 3 cold, 4 winter (protected customer: the limiter instead
+    of a cut).  Minutes since 2000 (NO_END: now / open-ended).  Off carries no times."""
+    if not 1 <= which <= 4:
         raise ValueError("unknown protection")
     if not on and (start_minute != NO_END or end_minute != NO_END):
         raise ValueError("protection off carries no start or end")
@@ -212,7 +212,7 @@ def _args_ok(kind, a):
     if kind == PROTECT:
         which, on = a[0], a[1]
         start, end = _u32(a, 2), _u32(a, 6)
-        if not 1 <= which <= 3 or on > 1:
+        if not 1 <= which <= 4 or on > 1:
             return False
         if not on:
             return start == NO_END and end == NO_END
@@ -227,7 +227,7 @@ def nocut_split(args):
 
 
 def protect_split(args):
-    """-> (which 1-3, on, start_minute or NO_END, end_minute or NO_END)."""
+    """-> (which 1-4, on, start_minute or NO_END, end_minute or NO_END)."""
     return args[0], args[1] == 1, _u32(args, 2), _u32(args, 6)
 
 
@@ -280,25 +280,30 @@ class RemoteState:
     """What the remote channel keeps in the meter's atomic record (core/record.py): the counter
     of the last accepted command (so a replay after a reboot is still a replay), the sequence
     number of the newest event the broker acknowledged (store-and-forward resumes after it),
-    and the start and end minutes of protections set by command (-1: none), as ps<i>/pe<i>
-    for i = 0 medical, 1 weather, 2 winter."""
+    and protections set by command to start later, as ps<i>/pe<i> (start and end minutes, -1
+    none) for i in meter.core.meter's PROTECT_* order (medical, weather, cold, customer)."""
 
     def __init__(self):
+        self.reset()
+
+    def reset(self):
         self.counter = 0
         self.acked_seq = 0
-        self.ps0 = self.ps1 = self.ps2 = -1
-        self.pe0 = self.pe1 = self.pe2 = -1
+        self.ps0 = self.ps1 = self.ps2 = self.ps3 = -1
+        self.pe0 = self.pe1 = self.pe2 = self.pe3 = -1
 
     def start(self, i):
-        return self.ps0 if i == 0 else self.ps1 if i == 1 else self.ps2
+        return self.ps0 if i == 0 else self.ps1 if i == 1 else self.ps2 if i == 2 else self.ps3
 
     def end(self, i):
-        return self.pe0 if i == 0 else self.pe1 if i == 1 else self.pe2
+        return self.pe0 if i == 0 else self.pe1 if i == 1 else self.pe2 if i == 2 else self.pe3
 
     def set_window(self, i, start, end):
         if i == 0:
             self.ps0, self.pe0 = start, end
         elif i == 1:
             self.ps1, self.pe1 = start, end
-        else:
+        elif i == 2:
             self.ps2, self.pe2 = start, end
+        else:
+            self.ps3, self.pe3 = start, end

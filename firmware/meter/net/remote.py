@@ -29,7 +29,7 @@ BATCH = const(8)                  # events per message
 TIME_RETRY_MS = const(30000)      # time requests while the clock is untrusted
 TIME_REFRESH_MS = const(21600000)  # and every 6 h while trusted
 _REFUSAL_LOG_MS = const(60000)    # refusals are logged at most once a minute (ring flooding)
-_PROTECT = ("medical", "weather", "winter")
+_NO_END = const(0x3FFFFFFF)       # meter.core.meter.NO_END: a protection without an end
 
 
 class Remote:
@@ -265,18 +265,17 @@ class Remote:
         if k == R.PROTECT:
             which, on, start, end = R.protect_split(cmd.args)
             rs = remote_state(m)
-            i = which - 1
+            i = which - 1                          # meter.core.meter PROTECT_* order
+            rs.set_window(i, -1, -1)
             if not on:
-                rs.set_window(i, -1, -1)
-                m.set_protect(_PROTECT[i], False)
+                m.protect_until(i, -1)
                 return 0, None
-            start = -1 if start == R.NO_END else start
-            end = -1 if end == R.NO_END else end
-            if start >= 0 and start > m.minute:
+            end = _NO_END if end == R.NO_END else end
+            if start != R.NO_END and start > m.minute:
                 rs.set_window(i, start, end)          # starts later (_protections)
             else:
-                rs.set_window(i, -1, end)
-                m.set_protect(_PROTECT[i], True)
+                # the end is the core's: it ends only when the time is proven past it
+                m.protect_until(i, end)
             return 1, None
         if k == R.CLEAR:
             m.clear_alerts()
@@ -327,24 +326,18 @@ class Remote:
     # --- protections set by command with a start or an end -----------------------------
 
     def _protections(self):
-        app = self.app
-        m = app.meter
+        """Starts protections set by command to start later.  (Their end is the core's.)"""
+        m = self.app.meter
         rs = remote_state(m)
-        for i in range(3):
+        for i in range(4):
             start = rs.start(i)
-            end = rs.end(i)
-            if start < 0 and end < 0:
-                continue
             if start >= 0 and m.minute >= start:
+                # starting early is the safe side: on whatever clock
+                app = self.app
                 was_closed = m.relay_closed()
-                rs.set_window(i, -1, end)
-                m.set_protect(_PROTECT[i], True)
-                app._after_change(app.hw.ticks_ms(), was_closed)
-            elif start < 0 and end >= 0 and m.clock.trusted and m.minute >= end:
-                # ending a protection is the only step towards a cut: on a trusted clock only
-                was_closed = m.relay_closed()
+                end = rs.end(i)
                 rs.set_window(i, -1, -1)
-                m.set_protect(_PROTECT[i], False)
+                m.protect_until(i, end)
                 app._after_change(app.hw.ticks_ms(), was_closed)
 
     # --- time ------------------------------------------------------------------------------
@@ -379,7 +372,8 @@ class Remote:
         m = app.meter
         clock = m.clock
         if hasattr(clock, "anchor"):
-            r = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s, codes.NET_TIME)
+            r = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s,
+                             codes.TRUST_NETWORK)
             if r == 0:
                 self.anchors += 1
                 m.event(codes.NET_TIME, hi - lo)
