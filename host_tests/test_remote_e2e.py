@@ -122,3 +122,33 @@ def test_last_will_says_offline_when_the_meter_drops(broker, tmp_path):
             break
         time.sleep(0.2)
     assert st == {"online": False}
+
+
+def test_protections_by_command_with_start_and_end(broker, meter, tmp_path):
+    db = tmp_path / "headend.sqlite"
+    cut_for_lack_of_credit(meter)
+    now = meter.utc()
+    rc, out, err = headend(broker.address, db, "protect", str(DEV_SERIAL), "medical", "on",
+                           "--days", "2", at=now)
+    assert rc == 0, (out, err)
+    st = meter.ask("status")
+    assert st["protections"]["medical"] is not None and st["supply"] == "armed", st
+    # a cold protection that starts in an hour
+    import calendar as cal
+    import time as _t
+    later = _t.strftime("%Y-%m-%dT%H:%M:%SZ", _t.gmtime(cal.timegm(
+        _t.strptime(now, "%Y-%m-%dT%H:%M:%SZ")) + 3600))
+    rc, out, err = headend(broker.address, db, "protect", str(DEV_SERIAL), "cold", "on",
+                           "--start", later, "--days", "1", at=now)
+    assert rc == 0, (out, err)
+    assert meter.ask("status")["protections"]["cold"] is None
+    meter.ask("advance 3700")
+    meter.ask("net")
+    assert meter.ask("status")["protections"]["cold"] is not None
+    rc, out, err = headend(broker.address, db, "protect", str(DEV_SERIAL), "medical", "off",
+                           at=meter.utc())
+    assert rc == 0, (out, err)
+    assert meter.ask("status")["protections"]["medical"] is None
+    rc, out, err = headend(broker.address, db, "protect", str(DEV_SERIAL), "medical", "off",
+                           "--days", "2")
+    assert rc == 2                                     # off takes no dates

@@ -68,7 +68,7 @@ def test_authentic_but_malformed_arguments():
         return body + CMD.digest(body)[:R.MAC_LEN]
     assert verify(raw(R.CREDIT, b"1234567890123456789x"))[0] == codes.REMOTE_MALFORMED
     assert verify(raw(R.NOCUT, b"\x00\x01\x00\x00"))[0] == codes.REMOTE_MALFORMED
-    assert verify(raw(R.PROTECT, b"\x04\x01" + b"\xff" * 8))[0] == codes.REMOTE_MALFORMED
+    assert verify(raw(R.PROTECT, b"\x05\x01" + b"\xff" * 8))[0] == codes.REMOTE_MALFORMED
     assert verify(raw(R.PROTECT, b"\x01\x00\x00\x00\x00\x01" + b"\xff" * 4))[0] == \
         codes.REMOTE_MALFORMED
     assert verify(raw(R.RECONNECT, b"\x00"))[0] == codes.REMOTE_MALFORMED
