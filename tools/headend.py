@@ -4,7 +4,7 @@ an MQTT broker, answers their time requests, and keeps a journal of the fleet in
   python tools/headend.py [--broker HOST:PORT] [--db FILE] [--timeout S] [--at UTC]
                           [--key-file FILE | --dev-key] COMMAND ...
     reconnect SERIAL                 arms the relay (the household presses # or the button)
-    credit SERIAL AMOUNT             e.g. credit 10000001 20.00 (a credit token inside)
+    credit SERIAL AMOUNT [--key-rev R --base B]   e.g. credit 10000001 20.00 (a token inside)
     nocut SERIAL --start YYYY-MM-DD --days N
     protect SERIAL medical|weather|cold on|off [--start UTC] [--days N]
     cancel-cut SERIAL | clear SERIAL
@@ -116,7 +116,7 @@ class Journal:
         try:
             for e in events:
                 cur = self.db.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?)",
-                                      (serial, int(e["seq"]), str(e["utc"]), int(e["code"]),
+                                      (serial, int(e["seq"]), e.get("utc"), int(e["code"]),
                                        str(e["name"]), int(e["value"]), now))
                 if cur.rowcount:
                     new += 1
@@ -448,6 +448,10 @@ def build_parser():
     s = sub.add_parser("credit")
     s.add_argument("serial", type=serial_arg)
     s.add_argument("amount", type=minor_units)
+    s.add_argument("--key-rev", type=positive(0, T.KEY_REV_MAX, "--key-rev"), default=0,
+                   help="the meter's keypad key revision (after key change tokens)")
+    s.add_argument("--base", type=positive(0, T.BASE_MAX, "--base"), default=0,
+                   help="the meter's token base index (after key change tokens)")
     s = sub.add_parser("nocut")
     s.add_argument("serial", type=serial_arg)
     s.add_argument("--start", type=date_arg, required=True, metavar="YYYY-MM-DD")
@@ -505,11 +509,13 @@ def main(argv=None):
     if cmd == "credit":
         at = args.at if args.at is not None else int(time.time())
         try:
-            tid = journal.next_token_id(serial, T.token_id_from_utc(at, 0))
+            tid = journal.next_token_id(serial, T.token_id_from_utc(at, args.base))
         except ValueError as e:
             sys.stderr.write("headend: %s\n" % e)
             return EXIT_ARGS
-        token = T.encode(keys.get(serial)[0], T.CREDIT, args.amount, tid)
+        # the credit travels as a keypad token under the meter's current keypad key
+        token_key = T.derive_meter_key(keys.ukey, serial, args.key_rev)
+        token = T.encode(token_key, T.CREDIT, args.amount, tid)
         return send_command(args, keys, journal, serial, R.CREDIT, token.encode())
     if cmd == "nocut":
         return send_command(args, keys, journal, serial, R.NOCUT,

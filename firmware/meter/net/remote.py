@@ -403,9 +403,15 @@ class Remote:
 
 
 def _event_json(seq, e):
+    """As the console's `events` (utc null when the date was unknown, the source of a trust
+    change), with the sequence number."""
     utc, trusted, mono, code, value = e
-    return {"seq": seq, "utc": calendar.iso_utc(utc), "trusted": bool(trusted), "code": code,
-            "name": codes.name(code), "value": value}
+    out = {"seq": seq, "utc": calendar.iso_utc(utc) if utc is not None else None,
+           "trusted": bool(trusted), "mono_s": mono, "code": code, "name": codes.name(code),
+           "value": value}
+    if code == codes.CLOCK_TRUSTED or 30 <= code <= 38:
+        out["source"] = codes.name(value) if value else None
+    return out
 
 
 def _hex(b):
