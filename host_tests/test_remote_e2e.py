@@ -152,3 +152,23 @@ def test_protections_by_command_with_start_and_end(broker, meter, tmp_path):
     rc, out, err = headend(broker.address, db, "protect", str(DEV_SERIAL), "medical", "off",
                            "--days", "2")
     assert rc == 2                                     # off takes no dates
+
+
+def test_watch_prints_the_fleet_live(broker, tmp_path):
+    import subprocess
+    import sys
+    from remote_rig import HEADEND
+    watch = subprocess.Popen([sys.executable, HEADEND, "--broker", broker.address, "--db",
+                              str(tmp_path / "w.sqlite"), "watch", "--count", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    import time
+    time.sleep(1.0)                                  # (subscribed)
+    m = SimMeter(broker.address, tmp_path / "flash3")
+    try:
+        m.wait_sent()
+        out, err = watch.communicate(timeout=30)
+    finally:
+        m.close()
+    lines = [json.loads(x) for x in out.decode().splitlines()]
+    assert len(lines) == 2 and all(x["serial"] == DEV_SERIAL for x in lines), (out, err)
+    assert {x["topic"] for x in lines} <= {"state", "events"}

@@ -315,13 +315,13 @@ class Server:
         if len(parts) != 3 or not parts[1].isdigit():
             return
         serial = int(parts[1])
-        self.messages += 1
         what = parts[2]
         text = m.payload.decode("utf-8", "replace")
         if what == "time":
             if self.answer_time:
                 self._time(c, serial, m.payload)
             return
+        self.messages += 1                    # states and events (what --count counts)
         if what == "state":
             self.journal.state(serial, text)
         elif what == "events":
@@ -469,7 +469,7 @@ def build_parser():
     for name in ("watch", "serve"):
         s = sub.add_parser(name)
         s.add_argument("--count", type=positive(1, 10 ** 9, "--count"), default=None,
-                       help="stop after N messages")
+                       help="stop after N state or event messages")
         s.add_argument("--client-id", default=None,
                        help="a stable id: a persistent session, the broker queues for it")
     return p
