@@ -79,8 +79,10 @@ def test_each_refusal_says_why_and_changes_nothing(rig):
         (good[:-1], codes.REMOTE_MALFORMED),
         (bytes(200), codes.REMOTE_MALFORMED),
     ]
-    for payload, want in cases:
+    for i, (payload, want) in enumerate(cases):
         r = link.send(payload, meter)
+        if i == 0:                             # the first refusal shows on the LCD
+            assert any(codes.text(want) in line for line in meter.ask("status")["lcd"])
         assert r["code"] == want, (payload, r)
         assert r["reason"] == codes.name(want)
         assert signed(r)                       # the refusal itself is the meter's
@@ -100,7 +102,9 @@ def test_a_credit_token_already_used_is_refused_by_the_token_rules(rig):
     cmd = R.encode(CMD, DEV_SERIAL, 7, issue, issue + 600, R.CREDIT, token.encode())
     r = link.send(cmd, meter)
     assert r["code"] == codes.REMOTE_REFUSED and signed(r)
-    assert meter.ask("status")["balance"] == 700 and meter.ask("net")["counter"] == 0
+    st = meter.ask("status")
+    assert st["balance"] == 700 and meter.ask("net")["counter"] == 0
+    assert any("REMOTE: REFUSED" in line for line in st["lcd"]), st["lcd"]
 
 
 def test_refusals_survive_a_reboot(rig):

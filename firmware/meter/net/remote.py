@@ -226,11 +226,16 @@ class Remote:
             self._reply(cmd.counter, codes.REMOTE_REFUSED, detail, None)
             self.refused += 1
             app._after_change(now_ms, was_closed)
+            app.display.result(codes.REMOTE_REFUSED, detail, now_ms)
             return codes.REMOTE_REFUSED
         rs.counter = cmd.counter           # committed with the command's effect
         m.event(codes.REMOTE_COMMAND, cmd.kind)
         m.commit = 2
         app._after_change(now_ms, was_closed)
+        if cmd.kind != R.STATUS and cmd.kind != R.EVENTS:
+            # on the LCD as a token's result would be (a credit shows its amount)
+            app.display.result(codes.TOKEN_ACCEPTED if cmd.kind == R.CREDIT
+                               else codes.REMOTE_COMMAND, value, now_ms)
         if cmd.kind == R.STATUS:
             detail = app.status()
         self.accepted += 1
@@ -305,8 +310,12 @@ class Remote:
             self._reply(0, code, 0, None)
         now = self.client.ticks_ms()
         if self._refusal_at is None or now - self._refusal_at >= _REFUSAL_LOG_MS:
+            # logged and shown on the LCD, at most once a minute (a flood from a hostile broker
+            # must neither push real events out of the ring nor keep the display busy)
             self._refusal_at = now
-            self.app.meter.event(code, R.peek_counter(payload) & 0x7FFFFFFF)
+            app = self.app
+            app.meter.event(code, R.peek_counter(payload) & 0x7FFFFFFF)
+            app.display.result(code, 0, app.hw.ticks_ms())
         return code
 
     def _reply(self, counter, code, value, detail):
