@@ -172,3 +172,22 @@ def test_watch_prints_the_fleet_live(broker, tmp_path):
     lines = [json.loads(x) for x in out.decode().splitlines()]
     assert len(lines) == 2 and all(x["serial"] == DEV_SERIAL for x in lines), (out, err)
     assert {x["topic"] for x in lines} <= {"state", "events"}
+
+
+def test_nocut_cancel_cut_and_clear_by_command(broker, meter, tmp_path):
+    db = tmp_path / "headend.sqlite"
+    cut_for_lack_of_credit(meter)
+    rc, out, err = headend(broker.address, db, "cancel-cut", str(DEV_SERIAL), at=meter.utc())
+    assert rc == 0, (out, err)
+    assert meter.ask("status")["supply"] == "armed"
+    assert meter.ask("key #")["relay"] == "closed"
+    day = meter.utc()[:10]
+    rc, out, err = headend(broker.address, db, "nocut", str(DEV_SERIAL), "--start", day,
+                           "--days", "3", at=meter.utc())
+    assert rc == 0 and json.loads(out)["value"] == 3, (out, err)
+    st = meter.ask("advance 86400")                 # a day later: still no cut, registered
+    assert st["relay"] == "closed" and st["reason"] == "registration", st
+    rc, out, err = headend(broker.address, db, "clear", str(DEV_SERIAL), at=meter.utc())
+    assert rc == 0, (out, err)
+    names = [e["name"] for e in meter.ask("events 40")["events"]]
+    assert names.count("remote_command") == 3
