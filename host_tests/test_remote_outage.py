@@ -102,3 +102,38 @@ def test_ten_minute_outage_loses_and_duplicates_nothing(tmp_path):
         serve.terminate()
         serve.wait(10)
         broker.close()
+
+
+def test_more_events_offline_than_the_ring_holds_keeps_the_newest(tmp_path):
+    broker = Broker().start()
+    db = str(tmp_path / "headend.sqlite")
+    serve = subprocess.Popen([sys.executable, HEADEND, "--broker", broker.address, "--db", db,
+                              "--dev-key", "serve"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    meter = None
+    try:
+        wait(lambda: stat(db, "connects") >= 1, "head-end never connected")
+        meter = SimMeter(broker.address, tmp_path / "flash")
+        meter.wait_sent()
+        before = meter.ask("net down")["acked_seq"]
+        while meter.ask("net")["newest_seq"] < before + 300:     # the ring holds 256
+            meter.ask("button")
+        meter.ask("net up")
+        final = meter.wait_sent()["newest_seq"]
+        newest256 = set(range(final - 255, final + 1))      # what the ring still holds
+
+        def arrived():
+            got = set(journal_seqs(db))
+            return set(range(1, before + 1)) <= got and newest256 <= got
+        wait(arrived, "the newest 256 did not arrive")
+        got = set(journal_seqs(db))
+        # the ones the ring overwrote are lost (one may have gone out just before its turn),
+        # never made up
+        assert len(got & set(range(before + 1, final - 256))) == 0
+        assert stat(db, "duplicate_events") == 0
+    finally:
+        if meter is not None:
+            meter.close()
+        serve.terminate()
+        serve.wait(10)
+        broker.close()
