@@ -49,12 +49,16 @@ def main():
               test_mode=hw.test_mode)
     if problem is not None:
         app.config_refused(problem[0], problem[1])
-    console = Console(app, extra=app.board_test_command)
     net = None
     if getattr(board, "NETWORK", None):
         # Wi-Fi and the broker from /data/network.json (docs/remote.md); none: no network
         from meter.net import setup
         net = setup.start(app)
+    def extra(cmd, args):
+        if cmd == "net" and not args and net is not None:
+            return net.status()            # test mode: the remote channel's counters
+        return app.board_test_command(cmd, args)
+    console = Console(app, extra=extra)
     asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console, net=net))
 
 

@@ -59,15 +59,9 @@ class SimNet:
             self.remote.ask_time()                 # a time request at the next poll
         elif args:
             return {"ok": False, "error": "net: [up|down|time]"}
-        from meter.core.record import remote_state
-        rs = remote_state(self.sim.app.meter)
-        return {"ok": True, "state": STATE_NAMES[c.state], "enabled": self.enabled,
-                "connects": c.connects, "failures": c.failures, "last_error": c.last_error,
-                "oversize": c.oversize, "malformed": c.malformed,
-                "retransmits": c.retransmits, "acked_seq": rs.acked_seq,
-                "newest_seq": self.sim.app.log.seq, "counter": rs.counter,
-                "accepted": self.remote.accepted, "refused": self.remote.refused,
-                "anchors": self.remote.anchors}
+        out = self.remote.status()
+        out["enabled"] = self.enabled
+        return out
 
 
 def serve(sim, broker, listen=None):

@@ -115,6 +115,18 @@ class Remote:
         if payload is not None and c.publish(self.t_events, payload, 1):
             self._sending = 3
 
+    def status(self):
+        """The console's `net` (boards in test mode, the simulator)."""
+        c = self.client
+        rs = remote_state(self.app.meter)
+        from meter.net.mqtt import STATE_NAMES
+        return {"ok": True, "state": STATE_NAMES[c.state], "connects": c.connects,
+                "failures": c.failures, "last_error": c.last_error, "oversize": c.oversize,
+                "malformed": c.malformed, "retransmits": c.retransmits,
+                "acked_seq": rs.acked_seq, "newest_seq": self.app.log.seq,
+                "counter": rs.counter, "accepted": self.accepted, "refused": self.refused,
+                "anchors": self.anchors, "errors": self.errors}
+
     def _up(self):
         self._state_due = True
         self._time_at = None
