@@ -46,6 +46,16 @@ class SimMeter:
         return self.wait(lambda r: r["state"] == "up" and r["acked_seq"] == r["newest_seq"],
                          "events not all delivered", 60.0)
 
+    def untrust(self):
+        """An oscillator that stopped around a reboot: the time the controller was off is not
+        proven, the clock is untrusted until an authenticated time (docs/clock.md)."""
+        self.ask("rtc fault stop")
+        self.ask("advance 60")
+        self.ask("reboot")
+        st = self.ask("rtc fault none")
+        assert st["clock"]["trusted"] is False, st["clock"]
+        return st
+
     def utc(self):
         return self.ask("status")["clock"]["utc"]
 

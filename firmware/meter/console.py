@@ -22,12 +22,24 @@ class ConsoleError(Exception):
     pass
 
 
+def is_digits(text):
+    """True for a non-empty run of ASCII digits 0-9 only.  str.isdigit() differs between
+    CPython (which also accepts superscripts, circled and Arabic-Indic digits, that int()
+    then refuses or reads) and MicroPython, so every number the console reads is checked here."""
+    if not text:
+        return False
+    for c in text:
+        if not "0" <= c <= "9":
+            return False
+    return True
+
+
 def _int_arg(args, i, lo, hi, what):
     if len(args) <= i:
         raise ConsoleError("missing %s" % what)
     text = args[i]
-    if not text or not (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
-        raise ConsoleError("bad %s: %s" % (what, text))
+    if not (is_digits(text) or (text[:1] == "-" and is_digits(text[1:]))):
+        raise ConsoleError("bad %s: %s" % (what[:32], text[:32]))
     v = int(text)
     if not lo <= v <= hi:
         raise ConsoleError("%s out of range %d..%d" % (what, lo, hi))
@@ -72,7 +84,7 @@ class Console:
                 app.key(k)
             return app.status()
         if cmd == "token":
-            if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 20:
+            if len(args) != 1 or not is_digits(args[0]) or len(args[0]) > 20:
                 raise ConsoleError("token: digits, at most 20")
             for k in args[0]:
                 app.key(k)

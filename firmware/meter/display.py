@@ -28,6 +28,19 @@ def money(cents, currency=""):
     return "%s%d.%02d%s" % (sign, cents // 100, cents % 100, currency)
 
 
+def error_text(error_s):
+    """The clock's error bound in at most 4 characters: 12S, 16M, 3H, 40D, ? (unbounded)."""
+    if error_s < 0:
+        return "?"
+    if error_s < 100:
+        return "%dS" % error_s
+    if error_s < 6000:
+        return "%dM" % ((error_s + 59) // 60)
+    if error_s < 360000:
+        return "%dH" % ((error_s + 3599) // 3600)
+    return "%dD" % min(999, (error_s + 86399) // 86400)
+
+
 def fit(text):
     """Exactly 16 characters."""
     if len(text) > 16:
@@ -95,6 +108,10 @@ class Display:
 
     def refresh(self, now_ms):
         self._now_ms = now_ms
+        # forget an expired result: ticks wrap after 12 days, and a result compared by
+        # ticks_diff alone would come back for 6 days once the difference wrapped
+        if self._result_code >= 0 and ticks_diff(now_ms, self._result_ms) >= _RESULT_MS:
+            self._result_code = -1
         lines = self.lines()
         lcd = self.app.hw.lcd
         for row in (0, 1):
@@ -104,6 +121,21 @@ class Display:
                     lcd.write_line(row, lines[row])
                 except OSError:
                     pass   # a display fault must never stop the meter
+
+    def shown(self):
+        """The two lines last sent to the LCD (the console's `lcd`)."""
+        return [self._shown[0], self._shown[1]]
+
+    def ms_to_expiry(self, now_ms):
+        """Milliseconds until a result, a page or typed digits time out (-1: nothing shown
+        that times out), so that an event-driven simulator steps there."""
+        best = -1
+        if self._result_code >= 0:
+            best = max(0, _RESULT_MS - ticks_diff(now_ms, self._result_ms))
+        e = self.app.entry.ms_to_expiry(now_ms)
+        if e >= 0 and (best < 0 or e < best):
+            best = e
+        return best
 
     def _money(self, cents):
         return money(cents, self.app.cfg.currency)
@@ -256,7 +288,7 @@ class Display:
         # page D: clock, error code, then the event log newest first
         if sub == 0:
             label = "CLOCK OK" if m.clock.trusted else "CLOCK E%d" % m.clock.code
-            return [fit(label), fit(self._when(m.minute))]
+            return [fit(label + " +-" + error_text(m.clock.error_s)), fit(self._when(m.minute))]
         if sub == 1:
             err = app.storage_code or (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
                 (0 if m.clock.trusted else m.clock.code) or \

@@ -222,8 +222,11 @@ class Remote:
             return self._refuse(payload, codes.REMOTE_FORGED)
         rs = remote_state(m)
         now_s = m.minute * 60 + m.second
+        clock = m.clock
+        # the proven lower bound of the true time: what expiry is judged on always
+        floor_s = clock.lo_minute * 60 + clock.lo_second
         code = R.verify(self._cmd_hm, self.serial, rs.counter, payload, self.cmd,
-                        m.clock.floor * 60, now_s, m.clock.trusted)
+                        floor_s, now_s, clock.trusted)
         if code:
             return self._refuse(payload, code)
         cmd = self.cmd
@@ -391,34 +394,18 @@ class Remote:
         lo, hi, _ = anchor
         app = self.app
         m = app.meter
-        clock = m.clock
-        if hasattr(clock, "anchor"):
-            r = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s,
-                             codes.TRUST_NETWORK)
-            if r == 0:
-                self.anchors += 1
-                m.event(codes.NET_TIME, hi - lo)
-            return
-        # until the interval clock is in: an authenticated set-time, as a set-time token is,
-        # when the interval is narrow (the token path takes a minute's precision)
-        if hi - lo > 60:
-            return
         was_closed = m.relay_closed()
-        minute, second = lo // 60, lo % 60
-        if clock.set_time(minute, app.mono_s) != 0:
-            return
-        try:
-            app._write_rtc(minute, second)
-            app.hw.rtc.clear_osf()
-        except OSError:
-            m.event(codes.RTC_NO_ANSWER)
-            return
-        m.minute = minute
-        m.second = second
-        m.local.update(minute)
-        m.event(codes.NET_TIME, hi - lo)
-        m.commit = 2
+        if hasattr(m, "trust_source"):
+            m.trust_source = codes.TIME_NETWORK
+        r = m.clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s, codes.TIME_NETWORK)
+        if r == codes.TOKEN_TIME_BAD:
+            return                              # ends before the proven lower bound: refused
+        if r:
+            m.event(r, 0)                       # (a conflict: the interval was widened)
         self.anchors += 1
+        m.event(codes.NET_TIME, hi - lo)
+        app._set_rtc()                          # the RTC gets the estimate, inside the interval
+        m.commit = 2
         m.redecide()
         app._after_change(app.hw.ticks_ms(), was_closed)
 
