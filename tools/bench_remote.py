@@ -109,8 +109,9 @@ def measure(port, seconds):
         worst_poll = max(worst_poll, time.monotonic() - t0)
         time.sleep(0.02)
     c = net.client
+    from meter.net.mqtt import STATE_NAMES
     out = {"worst_poll_ms": round(worst_poll * 1000, 2),
-           "worst_feed_gap_ms": round(worst_gap * 1000, 1),
+           "worst_feed_gap_ms": round(worst_gap * 1000, 1), "state": STATE_NAMES[c.state],
            "connects": c.connects, "failures": c.failures, "last_error": c.last_error}
     c.close()
     sim.close()
@@ -155,7 +156,7 @@ def main(argv=None):
     for name, r in results.items():
         print("  %-28s worst poll %7.2f ms   worst watchdog gap %7.1f ms   (%s)"
               % (name, r["worst_poll_ms"], r["worst_feed_gap_ms"],
-                 r["last_error"] or "up, %d connect(s)" % r["connects"]))
+                 r["last_error"] or "%s, %d connect(s)" % (r["state"], r["connects"])))
     if mp is not None:
         print("  MicroPython unix port, client alone: worst poll connect %s ms, QoS 1 round "
               "trip %s ms, reconnect %s ms" % (mp.get("connect_worst_poll_ms"),
