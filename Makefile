@@ -10,7 +10,7 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test sim bench fleet setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: test sim bench fleet setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -29,13 +29,17 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 test: setup
-	$(MAKE) --no-print-directory pytest mptest mpycheck pyright scenarios
+	$(MAKE) --no-print-directory pytest mptest mpunixtest mpycheck pyright scenarios
 
 pytest:
 	$(VPY) -m pytest -q host_tests
 
 mptest:
 	node tools/mp_test.mjs
+
+# the portable tests under the MicroPython unix port (skips loudly where it cannot run)
+mpunixtest:
+	$(VPY) tools/mp_unix_test.py
 
 mpycheck:
 	$(VPY) tools/mpy_check.py
