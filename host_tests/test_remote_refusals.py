@@ -8,7 +8,7 @@ from remote_rig import DEV_SERIAL, RawLink, SimMeter
 from meter.core import calendar, codes
 from meter.core import remote as R
 from meter.core import token as T
-from meter.core.devkeys import DEV_UTILITY_KEY_HEX
+from devkeys import DEV_UTILITY_KEY_HEX
 
 KEY = T.derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
 CMD = R.command_key(KEY)

@@ -48,7 +48,7 @@ def worker(broker, first, count, state_root):
     from meter.app import App
     from meter.core import calendar
     from meter.core.config import Config
-    from meter.core.devkeys import DEV_UTILITY_KEY_HEX
+    from devkeys import DEV_UTILITY_KEY_HEX
     from meter.core.token import derive_meter_key
 
     ukey = bytes.fromhex(DEV_UTILITY_KEY_HEX)

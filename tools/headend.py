@@ -18,7 +18,7 @@ reason is printed), 2 on bad arguments, 3 when no reply came within --timeout.
 
 The utility key (hex) comes from --key-file or the METER_UTILITY_KEY environment variable,
 never from the command line; --dev-key uses the public development key of the simulator
-(firmware/meter/core/devkeys.py).  The journal (default ./headend.sqlite, or $HEADEND_DB) keeps
+(tools/devkeys.py).  The journal (default ./headend.sqlite, or $HEADEND_DB) keeps
 every meter's command counter, so a restart never reuses one; counters also never fall below
 the seconds since 2020, so even a lost journal does not reuse one.
 """
@@ -30,7 +30,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools", "cpython_shim")):
+for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools"),
+           os.path.join(ROOT, "tools", "cpython_shim")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
@@ -39,7 +40,7 @@ import paho.mqtt.client as mqtt  # noqa: E402
 from meter.core import calendar, codes  # noqa: E402
 from meter.core import remote as R  # noqa: E402
 from meter.core import token as T  # noqa: E402
-from meter.core.devkeys import DEV_UTILITY_KEY_HEX  # noqa: E402
+from devkeys import DEV_UTILITY_KEY_HEX  # noqa: E402
 
 EPOCH_2000 = 946684800
 EPOCH_2020 = 1577836800
