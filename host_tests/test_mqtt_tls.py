@@ -109,4 +109,5 @@ def test_tls_under_micropython(tls):
     assert good.stdout.decode().startswith("True"), (good.stdout, good.stderr)
     bad = subprocess.run([MICROPYTHON, path, ders[1], str(broker.port)], cwd=ROOT,
                          capture_output=True, timeout=60)
-    assert bad.stdout.decode().startswith("False tls"), (bad.stdout, bad.stderr)
+    out = bad.stdout.decode()
+    assert bad.returncode == 0 and out.startswith("False tls"), (bad.stdout, bad.stderr)

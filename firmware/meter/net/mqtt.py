@@ -400,7 +400,10 @@ class MQTTClient:
         try:
             w = s.send(memoryview(self._out)[:n])
         except OSError as e:
-            self._io_error = "write: %s" % (e,)
+            # (MicroPython's ssl reports mbedtls errors as negative numbers)
+            tls = self.ssl_context is not None and e.args and isinstance(e.args[0], int) and \
+                e.args[0] < 0
+            self._io_error = ("tls: %s" if tls else "write: %s") % (e,)
             return _again(e)
         except ValueError as e:
             # MicroPython's ssl reports a certificate that does not verify as ValueError
