@@ -10,7 +10,7 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test emutest emupty emubench uf2 sim bench setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: test emutest emupty emubench uf2 sim bench fleet setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -74,9 +74,15 @@ pyright:
 bench: setup
 	$(VPY) tools/bench_perf.py
 	$(VPY) tools/emu/chipbench.py
+	$(VPY) tools/bench_remote.py
+	$(VPY) tools/bench_fleet.py
+
+# 1,000 simulated meters on a loopback broker (docs/remote.md): FLEET="--meters 200" to vary
+fleet: setup
+	$(VPY) tools/bench_fleet.py $(FLEET)
 
 sim: setup
-	$(VPY) tools/sim.py
+	$(VPY) tools/sim.py $(if $(MQTT),--serve --mqtt $(MQTT))
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
