@@ -104,12 +104,9 @@ class App:
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
-<<<<<<< HEAD
         self._bench = None               # test mode: meter.benchtime, made when first asked
         self.wdt = None                  # the watchdog run() feeds (benchtime feeds it too)
-=======
         self.net = None  # type: object  # meter.net.remote.Remote on a networked board
->>>>>>> main
         # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
         self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
         self._ps_age = -1              # what the store last got: age units, pulses
