@@ -10,6 +10,11 @@ flash as files under --state.
 In --serve and --listen modes virtual time moves only with `advance`, which is event-driven: it
 jumps to the next instant at which the decision or the money can change
 (Meter.seconds_to_change), so a simulated year takes seconds.  See docs/console.md.
+
+The simulator knows the TRUE time of its world (the start plus the virtual time elapsed), which
+the meter can only estimate: replies that carry the meter's `clock` also carry `world_utc`, so
+tests judge the meter against the world, not against what it believes.  `rtc drift <ppm>` makes
+the simulated DS3231 run fast or slow.
 """
 import argparse
 import json
@@ -37,6 +42,16 @@ import simparts  # noqa: E402
 
 DEFAULT_START = "2026-11-28T12:00:00Z"
 _MAX_ADVANCE = 10 * 366 * 86400
+_MAX_DRIFT_PPM = 500000                 # +-50 %: far past any crystal, enough for any test
+
+
+def _digits(text):
+    """ASCII digits only: str.isdigit() also takes '²' or '٣', which int() then refuses."""
+    return 0 < len(text) <= 12 and all("0" <= c <= "9" for c in text)
+
+
+def _signed(text):
+    return _digits(text[1:]) if text[:1] in ("+", "-") else _digits(text)
 
 
 class Simulator:
@@ -51,6 +66,7 @@ class Simulator:
             state_dir = self._tmp
         os.makedirs(state_dir, exist_ok=True)
         self.state_dir = state_dir
+        self.start_utc = start_utc
         self.clock = simparts.VirtualClock()
         self.fs = simparts.SimFlash(state_dir)
         self.rtc = simparts.SimRTC(self.clock, start_utc)
@@ -85,6 +101,13 @@ class Simulator:
 
     # --- time --------------------------------------------------------------------------
 
+    def world_ms(self):
+        """The TRUE time of the simulated world, ms since 1970 UTC (the meter never sees it)."""
+        return self.start_utc * 1000 + self.clock.ms
+
+    def world_utc(self):
+        return self.world_ms() // 1000
+
     def advance(self, seconds):
         """Moves virtual time forward, stepping the app at every instant something can change."""
         app = self.app
@@ -108,7 +131,7 @@ class Simulator:
 
     def command(self, cmd, args):
         if cmd == "advance":
-            if len(args) != 1 or not args[0].isdigit():
+            if len(args) != 1 or not _digits(args[0]):
                 raise ConsoleError("advance: seconds (a whole number)")
             secs = int(args[0])
             if secs > _MAX_ADVANCE:
@@ -116,7 +139,7 @@ class Simulator:
             self.advance(secs)
             return self.app.status()
         if cmd == "load":
-            if len(args) != 1 or not args[0].isdigit() or int(args[0]) > 100000:
+            if len(args) != 1 or not _digits(args[0]) or int(args[0]) > 100000:
                 raise ConsoleError("load: watts 0..100000")
             self.load_w = int(args[0])
             self.app.meter.set_power(self.load_w)
@@ -130,7 +153,7 @@ class Simulator:
             self.reboot()
             return self.app.status()
         if cmd == "powerfail":
-            if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= 1000:
+            if len(args) != 1 or not _digits(args[0]) or not 1 <= int(args[0]) <= 1000:
                 raise ConsoleError("powerfail: write count 1..1000")
             self.fs.cut_after(int(args[0]))
             return {"ok": True, "armed_after_writes": int(args[0])}
@@ -147,7 +170,16 @@ class Simulator:
             self.rtc.fault(args[1])
             self.app.control_step()
             return self.app.status()
-        raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none>")
+        if len(args) == 2 and args[0] == "drift":
+            if not _signed(args[1]) or abs(int(args[1])) > _MAX_DRIFT_PPM:
+                raise ConsoleError("rtc drift: ppm, a whole number -%d..%d"
+                                   % (_MAX_DRIFT_PPM, _MAX_DRIFT_PPM))
+            self.rtc.chip.set_drift(int(args[1]))
+            out = self.app.status()
+            out["drift_ppm"] = self.rtc.chip.ppm
+            return out
+        raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none> | "
+                           "drift <ppm>")
 
     def reboot(self):
         """Power cycle: RAM is lost, the flash files and the running RTC are kept."""
@@ -164,10 +196,22 @@ class Simulator:
             reply = console.handle(line)
         except simparts.PowerCut:
             self.reboot()
-            reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted"})
+            reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted",
+                                "world_utc": calendar.iso_utc(self.world_utc())})
         if self.fs.tripped:
             self.reboot()
         self.fs.flush()
+        return self._with_world(reply)
+
+    def _with_world(self, reply):
+        """Adds the TRUE time to replies that carry the meter's clock (simulator only: a board
+        cannot know it)."""
+        if '"clock": {' not in reply:
+            return reply
+        out = json.loads(reply)
+        if isinstance(out.get("clock"), dict):
+            out["world_utc"] = calendar.iso_utc(self.world_utc())
+            reply = json.dumps(out)
         return reply
 
 
