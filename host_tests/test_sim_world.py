@@ -191,3 +191,22 @@ def simmod_vend(*args):
     kind, rest = args[0], list(args[1:])
     at = rest.pop()
     return vend.vend_native([kind] + rest + ["--at", at])
+
+
+def test_reboot_with_an_off_period_and_an_rtc_jump_while_off(sim):
+    out = ask(sim, "reboot 3600")
+    assert out["world_utc"] == "2026-11-30T10:00:00Z"
+    assert out["clock"]["utc"] == "2026-11-30T10:00:00Z"
+    out = ask(sim, "reboot 60 2026-12-05T10:01:00Z")
+    assert out["world_utc"] == "2026-11-30T10:01:00Z"
+    assert out["clock"]["utc"] == "2026-12-05T10:01:00Z"    # what the RTC says; trust is the app's
+
+
+@pytest.mark.parametrize("line", ["reboot 0", "reboot x", "reboot -5", "reboot 5 2026-13-01T00:00:00Z",
+                                  "reboot 5 2026-12-01T00:00:00Z extra", "reboot \u00b2",
+                                  "reboot %d" % (10 * 366 * 86400 + 1)])
+def test_reboot_bad_arguments_refused(sim, line):
+    before = ask(sim, "status")
+    out = ask(sim, line)
+    assert out["ok"] is False and out["error"]
+    assert ask(sim, "status")["world_utc"] == before["world_utc"]

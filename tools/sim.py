@@ -148,9 +148,15 @@ class Simulator:
         if cmd == "rtc":
             return self._rtc(args)
         if cmd == "reboot":
-            if args:
-                raise ConsoleError("reboot: no arguments")
-            self.reboot()
+            # reboot [<seconds off> [<rtc utc>]]: unpowered that long (no pulses are counted);
+            # with a time, the RTC reads it at power-up (a jump while the controller was off)
+            if len(args) > 2 or (args and not _digits(args[0])):
+                raise ConsoleError("reboot [<seconds off, 1..%d> [<rtc utc>]]" % _MAX_ADVANCE)
+            off_s = int(args[0]) if args else 2
+            if not 1 <= off_s <= _MAX_ADVANCE:
+                raise ConsoleError("reboot: seconds off 1..%d" % _MAX_ADVANCE)
+            rtc_at = parse_rtc_time(args[1]) if len(args) == 2 else None
+            self.reboot(off_s * 1000, rtc_at)
             return self.app.status()
         if cmd == "powerfail":
             if len(args) != 1 or not _digits(args[0]) or not 1 <= int(args[0]) <= 1000:
@@ -181,10 +187,14 @@ class Simulator:
         raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none> | "
                            "drift <ppm>")
 
-    def reboot(self):
-        """Power cycle: RAM is lost, the flash files and the running RTC are kept."""
+    def reboot(self, off_ms=2000, rtc_at=None):
+        """Power cycle: RAM is lost, the flash files and the running RTC are kept.  The
+        controller is off for off_ms (a power cycle takes a moment); rtc_at: the RTC reads
+        this time at power-up (set while the controller was off)."""
         self.fs.reboot()
-        self.clock.advance_ms(2000)                  # a power cycle takes a moment
+        self.clock.advance_ms(off_ms)
+        if rtc_at is not None:
+            self.rtc.set_utc(rtc_at)
         self.app = self._new_app()
         self.app.boot()
 
