@@ -1,0 +1,277 @@
+"""Model-based, seeded, stateful test of the whole meter against the TRUE time of its world
+(issue 8, item 5): hypothesis drives the real app through the simulator's console with random
+advances, loads, tokens (past, present, future; this meter and another), set-time tokens, every
+RTC fault, RTC jumps and drift, reboots (with unpowered periods and jumps while off), power
+failures, keypad and console garbage; after every step host_tests/worldmodel.py checks the
+invariants listed there against the simulator's true time, zoneinfo and `holidays`.
+
+  pytest host_tests/test_world_model.py                 20,000 checked steps (make test)
+  WORLD_STEPS=1000000 pytest -s host_tests/test_world_model.py     the soak (make soak)
+  WORLD_SHRINK=1 ...    stop at the first violation and let hypothesis shrink it
+  WORLD_REPRO=DIR ...   write each violation kind's shortest console session found to DIR
+
+Prints "world model: N steps checked, M violations"; asserts N >= WORLD_STEPS and M == 0.
+"""
+import os
+from datetime import datetime, timezone
+
+from hypothesis import HealthCheck, Phase, settings, strategies as st
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
+                                 rule, run_state_machine_as_test)
+
+import worldmodel as wm
+
+TARGET = int(os.environ.get("WORLD_STEPS", "20000"))
+SHRINK = os.environ.get("WORLD_SHRINK") == "1"
+REPRO_DIR = os.environ.get("WORLD_REPRO")
+STEPS_PER_RUN = 100
+
+T_FIRST = int(datetime(2026, 11, 28, tzinfo=timezone.utc).timestamp())
+T_LAST = int(datetime(2031, 12, 31, tzinfo=timezone.utc).timestamp())
+
+
+class Tally:
+    steps = 0
+    runs = 0
+    cuts = 0
+    undo_checks = 0
+    trusted = 0
+    reasons = {}
+    violations = []           # (kind, detail, start, log)
+
+
+# --- what the household, the utility and the world do ------------------------------------
+
+SECONDS = st.integers(1, 120)
+MINUTES = st.integers(121, 3 * 3600)
+HOURS = st.integers(3 * 3600, 30 * 3600)
+DAYS = st.integers(30 * 3600, 5 * 86400)
+ADVANCE = st.one_of(SECONDS, MINUTES, MINUTES, HOURS, HOURS, HOURS, DAYS)
+
+# when a token was issued, relative to the true time (ms): past, present, future
+ISSUE = st.one_of(
+    st.just(0), st.just(0), st.just(0), st.just(0), st.just(0), st.just(0),
+    st.integers(-15 * 60, -60).map(lambda s: s * 1000),            # typed minutes later
+    st.integers(-7 * 86400, -15 * 60).map(lambda s: s * 1000),     # typed days later
+    st.integers(120, 30 * 60).map(lambda s: s * 1000),             # a vending clock ahead
+    st.integers(30 * 60, 3 * 86400).map(lambda s: s * 1000))
+SERIAL = st.sampled_from([wm.DEV_SERIAL] * 7 + [wm.OTHER_SERIAL])
+AMOUNT = st.one_of(st.integers(1, 999), st.integers(1, 999), st.integers(1000, 2000),
+                   st.integers(2000, 10000))
+LOADS = st.one_of(st.sampled_from([0, 300, 500, 1000, 2000, 3000, 5000, 9000]),
+                  st.integers(0, 12000))
+DRIFT = st.sampled_from([0, 1, -1, 2, -2, 5, -5, 20, -20, 100, -100, 1273, -1273, 5000,
+                         -5000, 50000, -50000, 500000, -500000])
+JUMP = st.one_of(st.integers(-120, 120), st.integers(-86400, 86400),
+                 st.integers(-500 * 86400, 500 * 86400))
+KEYS = st.text(alphabet="0123456789*#ABCD", min_size=1, max_size=24)
+GARBAGE = st.one_of(st.text(max_size=40), st.binary(max_size=40).map(
+    lambda b: b.decode("latin-1")))
+COMMANDS = ("status", "key", "token", "button", "pulses", "events", "config", "info",
+            "advance", "load", "rtc", "reboot", "powerfail", "protect")
+
+
+class WorldModel(RuleBasedStateMachine):
+    def __init__(self):
+        RuleBasedStateMachine.__init__(self)
+        self.world = None
+
+    @initialize(start=st.integers(T_FIRST, T_LAST))
+    def start(self, start):
+        self.world = wm.World(start)
+
+    # time and load
+
+    @rule(seconds=ADVANCE)
+    def advance(self, seconds):
+        self.world.send("advance %d" % seconds)
+
+    @rule(seconds=ADVANCE)
+    def advance_more(self, seconds):
+        self.world.send("advance %d" % seconds)
+
+    @rule(seconds=ADVANCE)
+    def advance_again(self, seconds):
+        self.world.send("advance %d" % seconds)
+
+    @rule(watts=LOADS)
+    def load(self, watts):
+        self.world.send("load %d" % watts)
+
+    # the utility's tokens
+
+    @rule(offset=ISSUE, serial=SERIAL, amount=AMOUNT)
+    def credit(self, offset, serial, amount):
+        w = self.world
+        w.type_token(*w.vend("credit", w.now_ms() + offset, serial, amount=amount))
+
+    @rule(serial=SERIAL)
+    def settime_now(self, serial):
+        w = self.world
+        at = w.fresh_minute() if serial == wm.DEV_SERIAL else w.now_ms()
+        w.type_token(*w.vend("settime", at, serial))
+
+    @rule(ahead=st.booleans(), offset=st.integers(60, 3 * 86400), serial=SERIAL)
+    def settime_stale_or_future(self, ahead, offset, serial):
+        w = self.world
+        w.type_token(*w.vend("settime", w.now_ms() + (offset if ahead else -offset) * 1000,
+                             serial))
+
+    @rule(kind=st.sampled_from(["reconnect", "reconnect", "cancel", "nocut", "emergency",
+                                "clear"]),
+          offset=ISSUE, serial=SERIAL, start=st.integers(0, 3), days=st.integers(1, 5),
+          amount=st.sampled_from([0, 500, 1200, 2000]))
+    def other_token(self, kind, offset, serial, start, days, amount):
+        w = self.world
+        w.type_token(*w.vend(kind, w.now_ms() + offset, serial, amount=amount,
+                             nocut=(start, days)))
+
+    # the RTC, and power: faults, jumps, drift, reboots with the RTC set while off
+
+    @rule(what=st.sampled_from(["fault", "set", "drift", "drift", "off"]),
+          fault=st.sampled_from(["osf", "nobus", "reset2000", "reset2021", "stop", "none",
+                                 "none"]),
+          jump=JUMP, absolute=st.one_of(st.none(), st.none(), st.none(), st.integers(
+              int(datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()),
+              int(datetime(2199, 12, 31, tzinfo=timezone.utc).timestamp()))),
+          ppm=DRIFT, off=st.integers(1, 10 * 86400))
+    def rtc_trouble(self, what, fault, jump, absolute, ppm, off):
+        w = self.world
+        if what == "fault":
+            w.send("rtc fault " + fault)
+            return
+        if what == "drift":
+            w.send("rtc drift %d" % ppm)
+            return
+        t = absolute if absolute is not None else w.now_ms() // 1000 + jump
+        if what == "off":
+            t += off
+        t = min(max(t, 946684800), 7258118399)
+        if what == "set":
+            w.send("rtc set " + wm.iso(t))
+        else:
+            w.send("reboot %d %s" % (off, wm.iso(t)))
+
+    @rule(what=st.sampled_from(["reboot", "reboot", "off", "powerfail", "powerfail"]),
+          off=st.one_of(st.integers(1, 600), st.integers(600, 10 * 86400)),
+          n=st.integers(1, 8))
+    def power(self, what, off, n):
+        w = self.world
+        if what == "reboot":
+            w.send("reboot")
+        elif what == "off":
+            w.send("reboot %d" % off)
+        else:
+            w.send("powerfail %d" % n)
+
+    # the household's fingers, and noise on the console
+
+    @rule(what=st.sampled_from(["keys", "keys", "token", "console", "button"]), keys=KEYS,
+          digits=st.text(alphabet="0123456789", min_size=1, max_size=20), line=GARBAGE)
+    def fingers(self, what, keys, digits, line):
+        w = self.world
+        if what == "keys":
+            w.send("key " + keys)
+        elif what == "token":
+            w.type_token("token " + digits, {"token": "garbage", "issue_ms": 0,
+                                             "serial_ok": False, "amount": None,
+                                             "nocut": None})
+        elif what == "console":
+            words = line.split()
+            if words and words[0] in COMMANDS:
+                line = "x" + line          # noise, not a command the model should follow
+            w.send(line)
+        else:
+            w.send("button")
+
+    @rule()
+    def status(self):
+        self.world.send("status")
+
+    # the way back from a cut
+
+    @precondition(lambda self: self.world is not None and not self.world.sim.hw.relay.state)
+    @rule()
+    def undo_cut(self):
+        self.world.undo_in_a_copy()
+
+    @invariant()
+    def checked(self):
+        if self.world is None:
+            return
+        Tally.steps += 1
+        if SHRINK and self.world.violations:
+            kind, detail, _ = self.world.violations[0]
+            raise AssertionError("%s: %s" % (kind, detail))
+
+    def teardown(self):
+        w = self.world
+        if w is None:
+            return
+        if not w.sim.hw.relay.state:
+            w.undo_in_a_copy()
+        Tally.runs += 1
+        Tally.cuts += w.cuts
+        Tally.trusted += w.trusted_steps
+        for r, n in w.reasons.items():
+            Tally.reasons[r] = Tally.reasons.get(r, 0) + n
+        Tally.undo_checks += w.undo_checks
+        for kind, detail, _ in w.violations:
+            Tally.violations.append((kind, detail, w.start_utc, list(w.log)))
+        w.sim.close()
+        if SHRINK and w.violations:
+            kind, detail, _ = w.violations[0]
+            raise AssertionError("%s: %s" % (kind, detail))
+
+
+def summary():
+    kinds = {}
+    for kind, detail, start, log in Tally.violations:
+        kinds.setdefault(kind, []).append((detail, start, log))
+    lines = ["world model: %d steps checked, %d violations (%d runs, %d cuts, %d undo checks, "
+             "%d%% of replies with a trusted clock)"
+             % (Tally.steps, len(Tally.violations), Tally.runs, Tally.cuts, Tally.undo_checks,
+                100 * Tally.trusted // max(1, Tally.steps))]
+    lines.append("  supply reasons seen: " + ", ".join(
+        "%s %d" % kv for kv in sorted(Tally.reasons.items(), key=lambda kv: -kv[1])))
+    for kind in sorted(kinds):
+        found = kinds[kind]
+        lines.append("  %s: %d, e.g. %s" % (kind, len(found), found[0][0]))
+        seen = set()
+        for detail, _, _ in found:
+            key = detail.split(":")[-1].split("(")[0].strip()[:50]
+            if key not in seen and len(seen) < 4:
+                seen.add(key)
+                lines.append("      - " + detail)
+    return "\n".join(lines), kinds
+
+
+def write_repros(kinds):
+    os.makedirs(REPRO_DIR, exist_ok=True)
+    for kind, found in kinds.items():
+        best = None
+        for detail, start, log in found[:3]:
+            small = wm.minimise(start, log, kind)
+            if best is None or len(small) < len(best[2]):
+                best = (detail, start, small)
+        detail, start, small = best
+        with open(os.path.join(REPRO_DIR, "%s.txt" % kind), "w") as f:
+            f.write("# %s: %s\n%s\n" % (kind, detail, wm.script(start, small)))
+
+
+def test_world_model():
+    # a run averages about 90 steps (hypothesis ends some early): provision for 80
+    runs = -(-TARGET // 80) + 5
+    Tally.steps = Tally.runs = Tally.cuts = Tally.undo_checks = 0
+    Tally.violations = []
+    phases = [Phase.generate] + ([Phase.shrink] if SHRINK else [])
+    run_state_machine_as_test(WorldModel, settings=settings(
+        max_examples=runs, stateful_step_count=STEPS_PER_RUN, derandomize=True,
+        database=None, deadline=None, phases=phases, print_blob=False,
+        suppress_health_check=list(HealthCheck)))
+    text, kinds = summary()
+    print("\n" + text)
+    if REPRO_DIR and kinds:
+        write_repros(kinds)
+    assert Tally.steps >= TARGET, "only %d steps checked" % Tally.steps
+    assert not Tally.violations, text
