@@ -10,7 +10,9 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+SOAK_STEPS ?= 1000000
+
+.PHONY: soak test sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -49,6 +51,11 @@ bench: setup
 
 sim: setup
 	$(VPY) tools/sim.py
+
+# the world model (host_tests/test_world_model.py) for SOAK_STEPS checked steps; prints the
+# steps checked and the violations (`make test` runs 20,000)
+soak: setup
+	WORLD_STEPS=$(SOAK_STEPS) $(VPY) -m pytest -q -s host_tests/test_world_model.py
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -210,3 +210,13 @@ def test_reboot_bad_arguments_refused(sim, line):
     out = ask(sim, line)
     assert out["ok"] is False and out["error"]
     assert ask(sim, "status")["world_utc"] == before["world_utc"]
+
+
+def test_digits_typed_long_ago_do_not_join_a_token(sim):
+    """The board's keypad task drops digits 30 s after the last key; the simulator must too,
+    however long an advance is (a tick counter wraps after 12.4 days)."""
+    ask(sim, "key 00")
+    ask(sim, "advance %d" % (8 * 86400))
+    digits = simmod_vend("credit", "5.00", "2026-12-08T09:00:00Z")
+    out = ask(sim, "token " + digits)
+    assert out["result"] == "accepted" and out["balance"] == 500 - 8 * 30

@@ -37,6 +37,8 @@ class Tally:
     undo_checks = 0
     trusted = 0
     reasons = {}
+    logs_kept = {}
+    last_log = {}
     violations = []           # (kind, detail, start, log)
 
 
@@ -184,6 +186,15 @@ class WorldModel(RuleBasedStateMachine):
         else:
             w.send("button")
 
+    @rule(n=st.integers(2, 10), digits=st.lists(st.text(alphabet="0123456789", min_size=20,
+                                                         max_size=20), min_size=10, max_size=10))
+    def guess(self, n, digits):
+        """A household guessing at tokens, several in a row (the lockout's reason to be)."""
+        w = self.world
+        for d in digits[:n]:
+            w.type_token("token " + d, {"token": "garbage", "issue_ms": 0, "serial_ok": False,
+                                        "amount": None, "nocut": None})
+
     @rule()
     def status(self):
         self.world.send("status")
@@ -216,8 +227,15 @@ class WorldModel(RuleBasedStateMachine):
         for r, n in w.reasons.items():
             Tally.reasons[r] = Tally.reasons.get(r, 0) + n
         Tally.undo_checks += w.undo_checks
+        log = list(w.log)
         for kind, detail, _ in w.violations:
-            Tally.violations.append((kind, detail, w.start_utc, list(w.log)))
+            # keep the console sessions of the first few runs per kind (a soak finds many)
+            kept = Tally.logs_kept.get(kind, 0)
+            if kept < 3 and (kept == 0 or Tally.last_log.get(kind) is not log):
+                Tally.logs_kept[kind] = kept + 1
+                Tally.last_log[kind] = log
+            Tally.violations.append((kind, detail, w.start_utc,
+                                     log if Tally.last_log.get(kind) is log else None))
         w.sim.close()
         if SHRINK and w.violations:
             kind, detail, _ = w.violations[0]
@@ -237,40 +255,50 @@ def summary():
     for kind in sorted(kinds):
         found = kinds[kind]
         lines.append("  %s: %d, e.g. %s" % (kind, len(found), found[0][0]))
-        seen = set()
-        for detail, _, _ in found:
-            key = detail.split(":")[-1].split("(")[0].strip()[:50]
-            if key not in seen and len(seen) < 4:
-                seen.add(key)
-                lines.append("      - " + detail)
     return "\n".join(lines), kinds
 
 
 def write_repros(kinds):
+    """The shortest console session found for each kind of violation (the first three runs
+    that showed it, minimised), as DIR/<kind>.txt."""
     os.makedirs(REPRO_DIR, exist_ok=True)
     for kind, found in kinds.items():
         best = None
-        for detail, start, log in found[:3]:
+        runs = []
+        for detail, start, log in found:
+            if log is not None and all(log is not r[2] for r in runs):
+                runs.append((detail, start, log))
+            if len(runs) == 3:
+                break
+        for detail, start, log in runs:
             small = wm.minimise(start, log, kind)
             if best is None or len(small) < len(best[2]):
                 best = (detail, start, small)
         detail, start, small = best
-        with open(os.path.join(REPRO_DIR, "%s.txt" % kind), "w") as f:
+        replayed = wm.replay(start, small)
+        found_again = [v[1] for v in replayed.violations if v[0] == kind]
+        detail = found_again[0] if found_again else detail + " (did not replay)"
+        with open(os.path.join(REPRO_DIR, "%s.txt" % kind.replace("/", "-")), "w") as f:
             f.write("# %s: %s\n%s\n" % (kind, detail, wm.script(start, small)))
 
 
-def test_world_model():
+def test_world_model(capsys):
     # a run averages about 90 steps (hypothesis ends some early): provision for 80
     runs = -(-TARGET // 80) + 5
     Tally.steps = Tally.runs = Tally.cuts = Tally.undo_checks = 0
     Tally.violations = []
+    Tally.reasons = {}
+    Tally.logs_kept = {}
+    Tally.last_log = {}
+    Tally.trusted = 0
     phases = [Phase.generate] + ([Phase.shrink] if SHRINK else [])
     run_state_machine_as_test(WorldModel, settings=settings(
         max_examples=runs, stateful_step_count=STEPS_PER_RUN, derandomize=True,
         database=None, deadline=None, phases=phases, print_blob=False,
         suppress_health_check=list(HealthCheck)))
     text, kinds = summary()
-    print("\n" + text)
+    with capsys.disabled():                   # the figure is printed, even by `make test`
+        print("\n" + text)
     if REPRO_DIR and kinds:
         write_repros(kinds)
     assert Tally.steps >= TARGET, "only %d steps checked" % Tally.steps

@@ -27,7 +27,8 @@ Invariants (each breach is one violation, with the console lines that led to it)
              most the lock's wait (checked in a copy of the world, and at the end of a run);
   console    every request gets one line of JSON with ok true/false, and no exception.
 
-A token dated in the future (a vending clock ahead of the world) is an authenticated lie: while
+A token dated in the future (a vending clock ahead of the world, even by seconds: the office
+issues the minute it is in) is an authenticated lie: while
 one is in force (until a set-time token for the true time is accepted), the checks that depend
 on the meter knowing the time (window, notice, registrations, [lo, hi]) are not applied; the
 others are.
@@ -86,19 +87,19 @@ def window_problem(t):
     lt = local(t)
     d = lt.date()
     if lt.weekday() >= 5:
-        return "weekend (%s local)" % lt.isoformat()
+        return "weekend: %s local" % lt.isoformat()
     if d in BE:
-        return "public holiday %s (%s local)" % (BE.get(d), lt.isoformat())
+        return "holiday: %s (%s local)" % (BE.get(d), lt.isoformat())
     nxt = d + timedelta(days=1)
     while nxt.weekday() >= 5:
         nxt += timedelta(days=1)
     if nxt in BE:
-        return "working day before the holiday %s (%s local)" % (BE.get(nxt), lt.isoformat())
+        return "eve: working day before the holiday %s (%s local)" % (BE.get(nxt), lt.isoformat())
     mod = lt.hour * 60 + lt.minute
     if mod < CUT_START:
-        return "before 08:00 (%s local)" % lt.isoformat()
+        return "early: before 08:00 (%s local)" % lt.isoformat()
     if mod + MARGIN > CUT_END:
-        return "less than 2 h before 16:00 (%s local)" % lt.isoformat()
+        return "late: less than 2 h before 16:00 (%s local)" % lt.isoformat()
     return None
 
 
@@ -229,18 +230,18 @@ class World:
         try:
             raw = self.sim.handle(line)
         except Exception as e:
-            self.violate("console", "%r raised %s: %s" % (line[:60], type(e).__name__, e))
+            self.violate("console/raised", "%r raised %s: %s" % (line[:60], type(e).__name__, e))
             return {}
         if not isinstance(raw, str) or "\n" in raw:
-            self.violate("console", "%r: reply is not one line: %r" % (line[:60], raw))
+            self.violate("console/lines", "%r: reply is not one line: %r" % (line[:60], raw))
             return {}
         try:
             out = json.loads(raw)
         except ValueError:
-            self.violate("console", "%r: reply is not JSON: %r" % (line[:60], raw[:80]))
+            self.violate("console/json", "%r: reply is not JSON: %r" % (line[:60], raw[:80]))
             return {}
         if not isinstance(out, dict) or not isinstance(out.get("ok"), bool):
-            self.violate("console", "%r: reply without ok true/false: %r" % (line[:60], raw[:80]))
+            self.violate("console/ok", "%r: reply without ok true/false: %r" % (line[:60], raw[:80]))
             return {}
         return out
 
@@ -323,7 +324,7 @@ class World:
                 self._credited += meta["amount"]
             return
         if at_ms < self.lock_until_ms - LOCK_SLACK_MS and result not in ("locked", None):
-            self.violate("lockout", "a token was judged (%s) %d s before the lock shown ended"
+            self.violate("lockout/judged", "a token was judged (%s) %d s before the lock shown ended"
                          % (result, (self.lock_until_ms - at_ms) // 1000))
         if result == "invalid" and isinstance(reply.get("value"), int) and reply["value"] > 0:
             self.lock_until_ms = max(self.lock_until_ms, at_ms + reply["value"] * 1000)
@@ -331,20 +332,20 @@ class World:
         minute = meta["issue_ms"] // 60000
         if not meta["serial_ok"]:
             if result == "accepted":
-                self.violate("token", "a token for another meter was accepted")
+                self.violate("token/other-meter", "a token for another meter was accepted")
             return
         # vended at the true time: in the minute the world is in (judged now, not by the caller)
         fresh = kind == "settime" and at_ms - 60000 < meta["issue_ms"] <= at_ms
         if fresh and result != "accepted":
             newer = sum(1 for m in self.accepted if m > minute)
             if result != "locked" and not (result == "old" and newer >= REPLAY_SLOTS):
-                self.violate("settime", "a set-time token vended at the true time %s was %s"
+                self.violate("settime/" + str(result), "a set-time token vended at the true time %s was %s"
                              % (iso(meta["issue_ms"] // 1000), result))
         if result != "accepted":
             return
         self.accepted.append(minute)
-        if meta["issue_ms"] > at_ms + 60000:
-            self.lie = True
+        if meta["issue_ms"] > at_ms:
+            self.lie = True           # issued after the instant it was typed: a clock ahead
         if fresh:
             self.lie = False
         if kind == "credit":
@@ -372,27 +373,27 @@ class World:
         when = "cut at %s (true), meter said %s" % (iso(t), (mv["clock"] or {}).get("utc"))
         clock = mv["clock"] or {}
         if "error" in clock:
-            self.violate("console", "status failed at a cut: %s" % clock["error"])
+            self.violate("console/status", "status failed at a cut: %s" % clock["error"])
         elif "error_s" in clock:
             if clock["error_s"] is None:
-                self.violate("clock", when + ": the clock's error was unbounded")
+                self.violate("clock/unbounded", when + ": the clock's error was unbounded")
         elif not clock.get("trusted"):
-            self.violate("clock", when + ": the clock was not trusted")
+            self.violate("clock/untrusted", when + ": the clock was not trusted")
         if self.lie:
             return
         why = window_problem(t)
         if why:
-            self.violate("cut", when + ": " + why)
+            self.violate("cut/" + why.split(":")[0], when + ": " + why)
         if mv["warn_ms"] is None:
-            self.violate("cut", when + ": no low-credit warning was being shown")
+            self.violate("cut/no-warning", when + ": no low-credit warning was being shown")
         elif mv["ms"] - mv["warn_ms"] < NOTICE_MS - NOTICE_SLACK_MS:
-            self.violate("cut", when + ": the warning had been shown for only %.2f h"
+            self.violate("cut/notice", when + ": the warning had been shown for only %.2f h"
                          % ((mv["ms"] - mv["warn_ms"]) / 3600000.0))
         d = local(t).date()
         if d in self.nocut_days:
-            self.violate("cut", when + ": %s is a registered no-cut day" % d)
+            self.violate("cut/registered", when + ": %s is a registered no-cut day" % d)
         if d in self.reconnect_days:
-            self.violate("cut", when + ": a reconnect token was accepted earlier that day")
+            self.violate("cut/reconnected", when + ": a reconnect token was accepted earlier that day")
 
     # --- after every request ---
 
@@ -416,11 +417,11 @@ class World:
         if not self.lie and (lo is not None or hi is not None):
             try:
                 if lo is not None and parse_iso(lo) * 1000 > now + 1000:
-                    self.violate("clock", "clock.lo %s is after the true time %s" % (lo, iso(now // 1000)))
+                    self.violate("clock/lo", "clock.lo %s is after the true time %s" % (lo, iso(now // 1000)))
                 if hi is not None and parse_iso(hi) * 1000 + 1000 < now:
-                    self.violate("clock", "clock.hi %s is before the true time %s" % (hi, iso(now // 1000)))
+                    self.violate("clock/hi", "clock.hi %s is before the true time %s" % (hi, iso(now // 1000)))
             except (TypeError, ValueError):
-                self.violate("console", "clock.lo/hi not ISO UTC: %r %r" % (lo, hi))
+                self.violate("console/lohi", "clock.lo/hi not ISO UTC: %r %r" % (lo, hi))
         # money
         bal = st.get("balance")
         if isinstance(bal, int):
@@ -429,7 +430,7 @@ class World:
             if n:
                 allowed += n * self._energy_allowance()
             if bal - self.balance > allowed:
-                self.violate("balance", "the balance rose by %d (from %d to %d) with %d credited"
+                self.violate("balance/reboot" if n else "balance/rise", "the balance rose by %d (from %d to %d) with %d credited"
                              " and %d reboots" % (bal - self.balance, self.balance, bal,
                                                   self._credited, n))
             self.balance = bal
@@ -439,7 +440,7 @@ class World:
         if isinstance(left, int):
             ends = now + left * 1000
             if ends < self.lock_until_ms - LOCK_SLACK_MS:
-                self.violate("lockout", "the lock shown ends %d s early (%d s left, %d s due)"
+                self.violate("lockout/shortened", "the lock shown ends %d s early (%d s left, %d s due)"
                              % ((self.lock_until_ms - ends) // 1000, left,
                                 (self.lock_until_ms - now) // 1000))
                 self.lock_until_ms = ends
@@ -458,7 +459,7 @@ class World:
             self.send("advance %d" % wait)
             st = self.status
         if st.get("lockout_s", 0) > 0:
-            self.violate("undo", "the keypad was still locked after waiting %d s" % waited)
+            self.violate("undo/locked", "the keypad was still locked after waiting %d s" % waited)
             return False
         bal = st.get("balance", 0)
         ec = st.get("emergency") or {}
@@ -480,7 +481,7 @@ class World:
             if self.sim.hw.relay.state:
                 break
         if not self.sim.hw.relay.state:
-            self.violate("undo", "the relay stayed open (%s; supply %s, reason %s)"
+            self.violate("undo/open", "the relay stayed open (%s; supply %s, reason %s)"
                          % (", ".join(results), self.status.get("supply"),
                             self.status.get("reason")))
             return False

@@ -35,6 +35,7 @@ from meter import app as app_mod  # noqa: E402
 from meter.app import App  # noqa: E402
 from meter.console import Console, ConsoleError, parse_utc  # noqa: E402
 from meter.core import calendar, codes  # noqa: E402
+from meter.core import keypad as keys  # noqa: E402
 from meter.core.config import Config  # noqa: E402
 from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 from meter.core.token import derive_meter_key  # noqa: E402
@@ -118,10 +119,19 @@ class Simulator:
             dt = app.meter.seconds_to_change(self.load_w)
             dt = min(remaining, max(1, dt), 86400)
             self.move(dt)
+            self._keypad_tick()
             app.control_step()
             steps += 1
             remaining -= dt
         return steps
+
+    def _keypad_tick(self):
+        """What the board's keypad task does every 15 ms: digits left 30 s drop (without it an
+        advance of more than 6 days would wrap the tick counter past the timeout)."""
+        app = self.app
+        now = self.clock.ticks_ms()
+        if app.entry.tick(now) == keys.TIMEOUT:
+            app.display.result(codes.ENTRY_TIMEOUT, 0, now)
 
     def move(self, seconds):
         self.clock.advance_ms(seconds * 1000)
