@@ -303,3 +303,70 @@ def test_world_model(capsys):
         write_repros(kinds)
     assert Tally.steps >= TARGET, "only %d steps checked" % Tally.steps
     assert not Tally.violations, text
+
+
+# --- the checker can fail: meters broken on purpose must be caught ------------------------
+
+def run_session(start_iso, lines):
+    w = wm.World(wm.parse_iso(start_iso))
+    for line in lines:
+        if isinstance(line, tuple):
+            w.type_token(*w.vend(*line[0], **line[1]))
+        else:
+            w.send(line)
+    if not w.sim.hw.relay.state:
+        w.undo_in_a_copy()
+    kinds = sorted(set(v[0] for v in w.violations))
+    w.sim.close()
+    return kinds
+
+
+def test_checker_catches_a_meter_that_cuts_whenever_credit_runs_out(monkeypatch):
+    from meter.core import policy
+    monkeypatch.setattr(policy, "cut_hold", lambda s, cfg: 0)
+    kinds = run_session("2026-12-05T02:00:00Z", ["load 3000", "advance 7200"])  # Saturday night
+    assert "cut/weekend" in kinds and "cut/notice" in kinds
+
+
+def test_checker_catches_a_lock_that_a_reboot_forgets(monkeypatch):
+    from meter.core import lockout
+    real = lockout.Lockout.from_bytes
+
+    def forgetful(self, data):
+        real(self, data)
+        self.until = 0
+    monkeypatch.setattr(lockout.Lockout, "from_bytes", forgetful)
+    kinds = run_session("2026-12-01T10:00:00Z", ["token 1" + "2" * 19, "token " + "3" * 20,
+                                                 "token " + "4" * 20, "reboot"])
+    assert kinds == ["lockout/shortened"]
+
+
+def test_checker_catches_money_from_nowhere(monkeypatch):
+    from meter.core import credit
+    monkeypatch.setattr(credit.Credit, "standing", lambda self, days: setattr(
+        self, "balance", self.balance + days))
+    kinds = run_session("2026-12-01T10:00:00Z", ["advance 172800"])
+    assert kinds == ["balance/rise"]
+
+
+def test_checker_catches_a_cut_that_no_token_undoes(monkeypatch):
+    from meter import tokens
+    real = tokens.TokenDesk.enter
+
+    def deaf_when_cut(self, digits, *args):
+        if not self.meter.relay_closed():
+            return self._done("invalid", 0, 0)
+        return real(self, digits, *args)
+    monkeypatch.setattr(tokens.TokenDesk, "enter", deaf_when_cut)
+    # Monday 2026-12-07 09:00 local: a warning from the start, a day of notice, then the cut
+    kinds = run_session("2026-12-06T08:00:00Z", ["load 3000", "advance 90000"])
+    assert "undo/open" in kinds
+
+
+def test_checker_passes_a_plain_day():
+    """A session with nothing wrong in it on any meter that keeps its promises: a top-up,
+    some load, a few hours (no cut, no clock trouble)."""
+    kinds = run_session("2026-12-01T10:00:00Z", [
+        (("credit", wm.parse_iso("2026-12-01T10:00:00Z") * 1000), {"amount": 2000}),
+        "load 500", "advance 3600", "status"])
+    assert kinds == []

@@ -11,7 +11,8 @@ Invariants (each breach is one violation, with the console lines that led to it)
              public holiday nor the working day before one, 08:00 local or later with >= 2 h
              left before 16:00 (minute resolution, as the rule is written), after a warning
              shown for >= 24 h of true time (60 s slack: the meter counts minutes), not on a
-             registered no-cut day, not later on a day a reconnect token was accepted;
+             registered no-cut day, not later on a day a reconnect token was accepted (on a
+             trusted clock);
   clock      no cut while the clock's error is unbounded (`clock.error_s` null; without that
              field: an untrusted clock), and the true time lies in [clock.lo, clock.hi]
              whenever those are reported;
@@ -22,9 +23,10 @@ Invariants (each breach is one violation, with the console lines that led to it)
              is judged before it ends, and the announcement never shrinks faster than time;
   settime    a set-time token vended at the true time is accepted (a future-dated token once
              accepted must not make the real time look "old");
-  undo       a cut can be undone: a credit token (or else a reconnect token) vended for this
-             meter at the true time is accepted and the relay closes at the button, after at
-             most the lock's wait (checked in a copy of the world, and at the end of a run);
+  undo       a cut can be undone: a credit token (or else a reconnect token, or either after
+             a set-time token) vended for this meter at the true time is accepted and the relay
+             closes at the button, after at most twice the lock cap's wait (checked in a copy of
+             the world when the relay is open, and at the end of every run);
   console    every request gets one line of JSON with ok true/false, and no exception.
 
 A token dated in the future (a vending clock ahead of the world, even by seconds: the office
@@ -243,6 +245,8 @@ class World:
         if not isinstance(out, dict) or not isinstance(out.get("ok"), bool):
             self.violate("console/ok", "%r: reply without ok true/false: %r" % (line[:60], raw[:80]))
             return {}
+        if out["ok"] is False and not (isinstance(out.get("error"), str) and out["error"]):
+            self.violate("console/error", "%r: ok false without an error text" % line[:60])
         return out
 
     def send(self, line, meta=None):
@@ -354,7 +358,8 @@ class World:
             first, days = meta["nocut"]
             for i in range(days):
                 self.nocut_days.add(first + timedelta(days=i))
-        elif kind == "reconnect":
+        elif kind == "reconnect" and self.status.get("clock", {}).get("trusted"):
+            # (judged only when the meter knew the day: "today" is the meter's)
             self.reconnect_days.add(local(at_ms // 1000).date())
 
     # --- cuts ---
@@ -467,17 +472,20 @@ class World:
         amount = (owed // 100 + 10) * 100 + (ec.get("used", 0) or 0)
         amount = min(amount, 990000)
         results = []
-        # a power failure may strike on the way (an armed `powerfail`): the household tries
-        # again, as it would at a dark meter
-        for attempt in range(3):
-            for kind in ("credit", "reconnect"):
-                line, meta = self.vend(kind, self.fresh_minute(),
-                                       amount=amount if kind == "credit" else None)
-                reply = self.type_token(line, meta)
-                results.append("%s: %s" % (kind, reply.get("result") or reply.get("error")))
-                if reply.get("result") == "accepted":
+        # what the office can give, simplest first: credit, a reconnect, then the same after a
+        # set-time token for the true time; a power failure may strike on the way (an armed
+        # `powerfail`), so the household tries again, as it would at a dark meter
+        remedies = (("credit",), ("reconnect",), ("settime", "credit"), ("settime", "reconnect"))
+        for attempt in range(2):
+            for remedy in remedies:
+                for kind in remedy:
+                    line, meta = self.vend(kind, self.fresh_minute(),
+                                           amount=amount if kind == "credit" else None)
+                    reply = self.type_token(line, meta)
+                    results.append("%s: %s" % (kind, reply.get("result") or reply.get("error")))
+                self.send("button")
+                if self.sim.hw.relay.state:
                     break
-            self.send("button")
             if self.sim.hw.relay.state:
                 break
         if not self.sim.hw.relay.state:
