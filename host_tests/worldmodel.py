@@ -11,8 +11,8 @@ Invariants (each breach is one violation, with the console lines that led to it)
              public holiday nor the working day before one, 08:00 local or later with >= 2 h
              left before 16:00 (minute resolution, as the rule is written), after a warning
              shown for >= 24 h of true time (60 s slack: the meter counts minutes), not on a
-             registered no-cut day, not later on a day a reconnect token was accepted (on a
-             trusted clock);
+             day of the no-cut registration in force, not later on a day a reconnect token
+             was accepted (on a trusted clock);
   clock      no cut while the clock's error is unbounded (`clock.error_s` null; without that
              field: an untrusted clock), and the true time lies in [clock.lo, clock.hi]
              whenever those are reported;
@@ -202,7 +202,7 @@ class World:
         self.lie = False              # an accepted token was dated in the future
         self.vended = set()           # issue minutes used for this meter
         self.accepted = []            # issue minutes of accepted tokens for this meter
-        self.nocut_days = set()       # local dates of accepted no-cut registrations
+        self.nocut_days = set()       # local dates of the accepted no-cut registration
         self.reconnect_days = set()   # true local dates on which a reconnect was accepted
         self.entry_dirty = False
         self.trusted_steps = 0
@@ -355,9 +355,9 @@ class World:
         if kind == "credit":
             self._credited += meta["amount"]
         elif kind == "nocut":
+            # one registration at a time: a newer one replaces it (the utility may shorten it)
             first, days = meta["nocut"]
-            for i in range(days):
-                self.nocut_days.add(first + timedelta(days=i))
+            self.nocut_days = set(first + timedelta(days=i) for i in range(days))
         elif kind == "reconnect" and self.status.get("clock", {}).get("trusted"):
             # (judged only when the meter knew the day: "today" is the meter's)
             self.reconnect_days.add(local(at_ms // 1000).date())
