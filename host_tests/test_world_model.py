@@ -305,20 +305,65 @@ def test_world_model(capsys):
     assert not Tally.violations, text
 
 
-# --- the checker can fail: meters broken on purpose must be caught ------------------------
+# --- issue 8's cases as console sessions, judged by the same checker (quick) ---------------
 
-def run_session(start_iso, lines):
-    w = wm.World(wm.parse_iso(start_iso))
-    for line in lines:
-        if isinstance(line, tuple):
-            w.type_token(*w.vend(*line[0], **line[1]))
+import pytest  # noqa: E402
+
+# (start, steps): a step is a console line or (token kind, issue time, vend options)
+ISSUE_8_SESSIONS = {
+    # an RTC 110 s a day fast stays trusted and cuts before 08:00 real time
+    "drift_accumulates": ("2026-12-07T06:00:00Z", ["rtc drift 1273", "load 3000",
+                                                   "advance 172800"]),
+    # a set-time token vended on Wednesday, typed on Friday: the meter cuts on Saturday
+    "stale_settime_moves_the_clock_back": ("2026-12-02T08:00:00Z", [
+        "load 3000", "rtc fault osf", "advance 172800",
+        ("settime", "2026-12-02T08:00:00Z", {}), "advance 93600"]),
+    # a vending token restores trust on an RTC 14 min fast: a cut at 07:46 real time
+    "trust_back_on_a_fast_rtc": ("2026-12-07T05:00:00Z", [
+        "load 3000", "advance 90000", "rtc set 2026-12-08T06:14:00Z",
+        ("credit", "2026-12-08T06:00:00Z", {"amount": 1}), "advance 90000"]),
+    # the RTC jumps 17 h while the controller is off: believed, a cut at 16:00 real time
+    "jump_while_off_is_believed": ("2026-12-07T05:00:00Z", [
+        "load 3000", "advance 86400", "reboot 36000 2026-12-09T08:00:00Z", "advance 600"]),
+    # a token vended 30 min ahead; then a set-time token for the real time is refused as old
+    "future_token_poisons_the_floor": ("2026-12-07T10:00:00Z", [
+        ("credit", "2026-12-07T10:30:00Z", {"amount": 500}), "advance 60",
+        ("settime", "2026-12-07T10:01:00Z", {})]),
+    # the keypad lock runs on RTC time: setting the RTC 5 min ahead ends it
+    "lockout_on_rtc_time": ("2026-12-07T10:00:00Z", [
+        "token " + "1" * 20, "token " + "2" * 20, "token " + "3" * 20,
+        "rtc set 2026-12-07T10:05:00Z", "token " + "4" * 20]),
+    # three days of standing charges on an untrusted clock are lost at a power cut
+    "standing_charges_lost_at_a_power_cut": ("2026-12-07T10:00:30Z", ["advance 259200",
+                                                                      "reboot"]),
+}
+
+
+def judge_session(start, steps):
+    w = wm.World(wm.parse_iso(start))
+    for step in steps:
+        if isinstance(step, tuple):
+            kind, at, options = step
+            w.type_token(*w.vend(kind, wm.parse_iso(at) * 1000, **options))
         else:
-            w.send(line)
+            w.send(step)
     if not w.sim.hw.relay.state:
         w.undo_in_a_copy()
-    kinds = sorted(set(v[0] for v in w.violations))
     w.sim.close()
-    return kinds
+    return w
+
+
+@pytest.mark.parametrize("name", sorted(ISSUE_8_SESSIONS))
+def test_issue_8_session(name):
+    w = judge_session(*ISSUE_8_SESSIONS[name])
+    assert not w.violations, "%s\n%s" % (
+        "\n".join("%s: %s" % v[:2] for v in w.violations), wm.script(w.start_utc, w.log))
+
+
+# --- the checker can fail: meters broken on purpose must be caught ------------------------
+
+def run_session(start_iso, steps):
+    return sorted(set(v[0] for v in judge_session(start_iso, steps).violations))
 
 
 def test_checker_catches_a_meter_that_cuts_whenever_credit_runs_out(monkeypatch):
@@ -367,6 +412,6 @@ def test_checker_passes_a_plain_day():
     """A session with nothing wrong in it on any meter that keeps its promises: a top-up,
     some load, a few hours (no cut, no clock trouble)."""
     kinds = run_session("2026-12-01T10:00:00Z", [
-        (("credit", wm.parse_iso("2026-12-01T10:00:00Z") * 1000), {"amount": 2000}),
-        "load 500", "advance 3600", "status"])
+        ("credit", "2026-12-01T10:00:00Z", {"amount": 2000}), "load 500", "advance 3600",
+        "status"])
     assert kinds == []
