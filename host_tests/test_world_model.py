@@ -374,13 +374,13 @@ def test_checker_catches_a_meter_that_cuts_whenever_credit_runs_out(monkeypatch)
 
 
 def test_checker_catches_a_lock_that_a_reboot_forgets(monkeypatch):
-    from meter.core import lockout
-    real = lockout.Lockout.from_bytes
+    from meter import tokens
+    real = tokens.TokenDesk.load
 
     def forgetful(self, data):
         real(self, data)
-        self.until = 0
-    monkeypatch.setattr(lockout.Lockout, "from_bytes", forgetful)
+        self.lock = type(self.lock)(self.cfg.lockout_cap_s)     # a fresh, unlocked keypad
+    monkeypatch.setattr(tokens.TokenDesk, "load", forgetful)
     kinds = run_session("2026-12-01T10:00:00Z", ["token 1" + "2" * 19, "token " + "3" * 20,
                                                  "token " + "4" * 20, "reboot"])
     assert kinds == ["lockout/shortened"]
