@@ -67,7 +67,7 @@ class Simulator:
             state_dir = self._tmp
         os.makedirs(state_dir, exist_ok=True)
         self.state_dir = state_dir
-        self.start_utc = start_utc
+        self.world_start = start_utc         # true time of the world at clock.ms == 0
         self.clock = simparts.VirtualClock()
         self.fs = simparts.SimFlash(state_dir)
         self.rtc = simparts.SimRTC(self.clock, start_utc)
@@ -104,10 +104,11 @@ class Simulator:
 
     def world_ms(self):
         """The TRUE time of the simulated world, ms since 1970 UTC (the meter never sees it)."""
-        return self.start_utc * 1000 + self.clock.ms
+        return self.world_start * 1000 + self.clock.ms
 
     def world_utc(self):
-        return self.world_ms() // 1000
+        """The TRUE time of the simulated world (whatever the meter's RTC says)."""
+        return self.world_start + self.clock.ms // 1000
 
     def advance(self, seconds):
         """Moves virtual time forward, stepping the app at every instant something can change."""
