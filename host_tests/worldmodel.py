@@ -205,6 +205,7 @@ class World:
         self.nocut_days = set()       # local dates of the accepted no-cut registration
         self.reconnect_days = set()   # true local dates on which a reconnect was accepted
         self.entry_dirty = False
+        self.drift_ppm = 0            # what `rtc drift` last set
         self.trusted_steps = 0
         self.reasons = {}             # supply reason -> replies (how the runs spend their time)
         self.moves_seen = 0
@@ -270,6 +271,8 @@ class World:
             r = st.get("reason")
             self.reasons[r] = self.reasons.get(r, 0) + 1
             self._check_status(st, meta, reply, reboots)
+        if isinstance(line, str) and line.startswith("rtc drift ") and reply.get("ok"):
+            self.drift_ppm = int(line.split()[2])
         if isinstance(line, str) and line.startswith("load ") and reply.get("ok"):
             self.load_changes.append((self.now_ms(), int(line.split()[1])))
         if isinstance(line, str) and line.startswith("advance ") and reply.get("ok") and \
