@@ -9,7 +9,7 @@ import board
 from meter.app import App
 from meter.boardhw import Hardware
 from meter.console import Console
-from meter.core.config import Config
+from meter.core.config import Config, config_from_json
 
 
 def storage_mounted():
@@ -21,13 +21,14 @@ def storage_mounted():
 
 
 def load_config():
+    """-> (Config, problem): a bad file never stops the meter (the defaults run); problem is
+    None or (what was wrong, not JSON) for the LCD, `status` and the event log."""
     try:
         with open("/config.json") as f:
-            return Config(json.load(f))
+            text = f.read()
     except OSError:
-        return Config()
-    except ValueError:
-        return Config()       # a bad file never stops the meter; defaults are Belgian
+        return Config(), None
+    return config_from_json(text)
 
 
 def load_identity():
@@ -43,9 +44,11 @@ def load_identity():
 def main():
     hw = Hardware(board, storage_mounted())
     serial, key = load_identity()
-    cfg = load_config()
+    cfg, problem = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
               test_mode=hw.test_mode)
+    if problem is not None:
+        app.config_refused(problem[0], problem[1])
     console = Console(app, extra=app.board_test_command)
     asyncio.run(app.run(keypad=hw.keypad, wdt=hw.wdt, console=console))
 

@@ -12,7 +12,7 @@ def test_codes_unique_and_fit_the_lcd():
     assert len({c for c, _, _ in table}) == len(table)
     assert len({n for _, n, _ in table}) == len(table)
     for code, name, text in table:
-        assert 0 <= code <= 99
+        assert 0 <= code <= 255          # the event log stores a byte
         assert 1 <= len(text) <= 16, text
         assert text == text.upper()
         assert codes.name(code) == name and codes.text(code) == text

@@ -176,7 +176,7 @@ def test_world_utc_is_the_true_time_whatever_the_rtc_says(sim):
     assert out["world_utc"] == "2026-11-30T10:00:00Z"
     out = ask(sim, "reboot")                  # a power cycle takes 2 s of the world's time
     assert out["world_utc"] == "2026-11-30T10:00:02Z"
-    assert sim.world_utc() == T0 + 3602 and sim.world_ms() == (T0 + 3602) * 1000
+    assert sim.world_utc() == T0 + 3602 and sim.world_ms() // 1000 == T0 + 3602
 
 
 def test_world_utc_in_the_power_failure_reply(sim):

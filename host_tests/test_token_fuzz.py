@@ -55,6 +55,8 @@ KINDS = st.one_of(
     st.tuples(st.just(T.EMERGENCY), st.integers(0, T.EMERGENCY_MAX)),
     st.tuples(st.just(T.KEY_CHANGE), st.builds(T.keychange_value, st.integers(1, 1023),
                                                st.integers(0, 15))),
+    st.tuples(st.just(T.PROTECT), st.builds(T.protect_value, st.integers(0, 3),
+                                            st.integers(0, T.PROTECT_MAX_DAYS))),
 )
 
 
@@ -69,7 +71,7 @@ def test_round_trip_against_the_oracle(key, kind_value, tid):
 
 @given(DIGITS20)
 def test_random_digit_strings_are_not_tokens(digits):
-    # P(accept) = 0.738 (below 2**66) * 0.685 (well-formed) * 2**-24 = 3.0e-8 per string
+    # P(accept) = 0.738 (below 2**66) * 0.747 (well-formed) * 2**-24 = 3.3e-8 per string
     assert T.decode(HM, digits) == (T.INVALID, 0, -1)
 
 

@@ -18,9 +18,20 @@ DEV_KEY = T.derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
 OTHER_HEX = "11" * 32
 
 
-def run(*args):
-    return subprocess.run([sys.executable, VEND] + list(args), capture_output=True, text=True,
-                          cwd="/", timeout=60)
+def run(*args, env=None):
+    """vend.py with the development key (unless a --key-file is given) and without the
+    journal (unless a --db is given): these tests are about the token format."""
+    args = list(args)
+    if "--key-file" not in args and "--dev" not in args:
+        args = ["--dev"] + args
+    if "--db" not in args:
+        args = ["--no-db"] + args
+    environ = dict(os.environ)
+    environ.pop("METER_UTILITY_KEY", None)
+    environ["XDG_DATA_HOME"] = "/nonexistent-vend-test"      # never the user's journal
+    environ.update(env or {})
+    return subprocess.run([sys.executable, VEND] + args, capture_output=True, text=True,
+                          cwd="/", timeout=60, env=environ)
 
 
 def vend(*args):
@@ -59,10 +70,12 @@ def test_known_answer_pins_the_format():
     assert vend("--at", AT, "credit", "20.00") == "13354784084274972624"
 
 
-def test_options_before_or_after_the_command_agree():
-    a = vend("--key", OTHER_HEX, "--serial", "5", "--at", AT, "credit", "3.00")
-    b = vend("credit", "3.00", "--key", OTHER_HEX, "--serial", "5", "--at", AT)
-    c = vend("--key", OTHER_HEX, "credit", "--serial", "5", "3.00", "--at", AT)
+def test_options_before_or_after_the_command_agree(tmp_path):
+    kf = tmp_path / "utility.key"
+    kf.write_text(OTHER_HEX + "\n")
+    a = vend("--key-file", str(kf), "--serial", "5", "--at", AT, "credit", "3.00")
+    b = vend("credit", "3.00", "--key-file", str(kf), "--serial", "5", "--at", AT)
+    c = vend("--key-file", str(kf), "credit", "--serial", "5", "3.00", "--at", AT)
     assert a == b == c
     key = T.derive_meter_key(bytes.fromhex(OTHER_HEX), 5)
     assert T.decode(key, a)[:2] == (T.CREDIT, 300)
@@ -99,7 +112,7 @@ def test_key_change_then_vend_under_the_new_revision():
     at = "2033-03-01T10:00:00Z"
     change = run("--at", at, "keychange")
     assert change.returncode == 0
-    assert "--key-rev 1 --base 1" in change.stderr
+    assert "key revision 1, base 1" in change.stderr
     digits = change.stdout.strip()
     kind, value, tid = T.decode(DEV_KEY, digits)
     assert kind == T.KEY_CHANGE and T.keychange_split(value) == (1, 1)
@@ -149,7 +162,8 @@ def test_openpaygo_matches_the_reference_decoder():
     ["--at", "2026-11-28 12:00:00", "credit", "1"], ["--at", "2026-13-01T00:00:00Z", "clear"],
     ["--at", "2015-12-31T23:59:59Z", "clear"],                    # before the base date
     ["--at", "2047-11-24T20:16:00Z", "clear"],                    # base 0 rolled over
-    ["--key", "zz", "clear"], ["--key", "00" * 8, "clear"], ["--serial", "-1", "clear"],
+    ["--key", "zz", "clear"], ["--key", "00" * 8, "clear"], ["--key", OTHER_HEX, "clear"],
+    ["--key-file", "/nonexistent/key", "clear"], ["--serial", "-1", "clear"],
     ["--serial", str(2 ** 32), "clear"], ["--base", "16", "clear"], ["--key-rev", "x", "clear"],
     ["decode"], ["frobnicate"], [],
     ["openpaygo", "--key", "zz", "--count", "1", "--value", "5"],

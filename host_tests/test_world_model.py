@@ -73,7 +73,7 @@ KEYS = st.text(alphabet="0123456789*#ABCD", min_size=1, max_size=24)
 GARBAGE = st.one_of(st.text(max_size=40), st.binary(max_size=40).map(
     lambda b: b.decode("latin-1")))
 COMMANDS = ("status", "key", "token", "button", "pulses", "events", "config", "info",
-            "advance", "load", "rtc", "reboot", "powerfail", "protect")
+            "advance", "load", "rtc", "reboot", "powerfail", "protect", "temp", "vend", "plot")
 
 
 class WorldModel(RuleBasedStateMachine):
@@ -133,29 +133,26 @@ class WorldModel(RuleBasedStateMachine):
 
     # the RTC, and power: faults, jumps, drift, reboots with the RTC set while off
 
-    @rule(what=st.sampled_from(["fault", "set", "drift", "drift", "off"]),
-          fault=st.sampled_from(["osf", "nobus", "reset2000", "reset2021", "stop", "none",
-                                 "none"]),
-          jump=JUMP, absolute=st.one_of(st.none(), st.none(), st.none(), st.integers(
-              int(datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()),
-              int(datetime(2199, 12, 31, tzinfo=timezone.utc).timestamp()))),
-          ppm=DRIFT, off=st.integers(1, 10 * 86400))
-    def rtc_trouble(self, what, fault, jump, absolute, ppm, off):
+    @rule(what=st.sampled_from(["fault", "set", "drift", "drift", "off"]), data=st.data())
+    def rtc_trouble(self, what, data):
         w = self.world
         if what == "fault":
-            w.send("rtc fault " + fault)
+            w.send("rtc fault " + data.draw(st.sampled_from(
+                ["osf", "nobus", "reset2000", "reset2021", "stop", "none", "none"])))
             return
         if what == "drift":
-            w.send("rtc drift %d" % ppm)
+            w.send("rtc drift %d" % data.draw(DRIFT))
             return
-        t = absolute if absolute is not None else w.now_ms() // 1000 + jump
+        absolute = data.draw(st.one_of(st.none(), st.none(), st.none(), st.integers(
+            int(datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()),
+            int(datetime(2199, 12, 31, tzinfo=timezone.utc).timestamp()))))
+        t = absolute if absolute is not None else w.now_ms() // 1000 + data.draw(JUMP)
         if what == "off":
-            t += off
-        t = min(max(t, 946684800), 7258118399)
-        if what == "set":
-            w.send("rtc set " + wm.iso(t))
-        else:
+            off = data.draw(st.integers(1, 10 * 86400))
+            t = min(max(t + off, 946684800), 7258118399)
             self.power_off(off, t)
+        else:
+            w.send("rtc set " + wm.iso(min(max(t, 946684800), 7258118399)))
 
     def power_off(self, off, rtc_at=None):
         """The controller unpowered for `off` s.  In the datasheet world (WORLD_OFF=datasheet)
@@ -185,17 +182,18 @@ class WorldModel(RuleBasedStateMachine):
 
     # the household's fingers, and noise on the console
 
-    @rule(what=st.sampled_from(["keys", "keys", "token", "console", "button"]), keys=KEYS,
-          digits=st.text(alphabet="0123456789", min_size=1, max_size=20), line=GARBAGE)
-    def fingers(self, what, keys, digits, line):
+    @rule(what=st.sampled_from(["keys", "keys", "token", "console", "button"]), data=st.data())
+    def fingers(self, what, data):
         w = self.world
         if what == "keys":
-            w.send("key " + keys)
+            w.send("key " + data.draw(KEYS))
         elif what == "token":
+            digits = data.draw(st.text(alphabet="0123456789", min_size=1, max_size=20))
             w.type_token("token " + digits, {"token": "garbage", "issue_ms": 0,
                                              "serial_ok": False, "amount": None,
                                              "nocut": None})
         elif what == "console":
+            line = data.draw(GARBAGE)
             words = line.split()
             if words and words[0] in COMMANDS:
                 line = "x" + line          # noise, not a command the model should follow

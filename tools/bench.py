@@ -4,7 +4,9 @@
   python tools/bench.py --port /dev/ttyACM0 [SCENARIO ...]   a board in test mode (pyserial)
 
 With no scenario named, every tools/scenarios/*.txt runs.  Prints a table (scenario, steps,
-result, time) and exits 1 if any scenario fails.
+result, time) and exits 1 if any scenario fails.  --plot FILE.png|FILE.svg draws each run as a
+timeline (tools/simplot.py; with several scenarios, FILE.<scenario>.png); while plotting, an
+`advance` is sent in slices so that the picture has points between a scenario's checks.
 
 Scenario format (docs/bench.md has the full description):
 
@@ -167,9 +169,87 @@ def load(path):
     return start, config, steps
 
 
-def run_scenario(path, make_target):
+class Plotter:
+    """Collects a run for tools/simplot.py: every status-like response, tokens and faults."""
+
+    def __init__(self, config, start=None):
+        import simplot
+        from meter.core.config import Config
+        self.timeline = simplot.Timeline()
+        self.cfg = Config(json.loads(config) if config else {})
+        # the true time of a simulated run: its start plus what was advanced (the meter's
+        # clock.utc may be wrong, which is what some scenarios are about)
+        self.world = parse_utc(start) if start else None
+
+    def when(self, reply):
+        t = reply.get("world_utc")
+        if t is None and self.world is not None:
+            return self.world
+        if t is None:
+            t = (reply.get("clock") or {}).get("utc")
+        try:
+            return parse_utc(t)
+        except (TypeError, ValueError):
+            return self.timeline.points[-1][0] if self.timeline.points else None
+
+    def seen(self, line, reply, label=None):
+        t = self.when(reply) if isinstance(reply, dict) else None
+        if t is None:
+            return
+        self.timeline.add_status(t, reply)
+        word = line.split()[0] if line.split() else ""
+        if word == "token":
+            self.timeline.mark(t, "token", "%s -> %s" % (label or "token", reply.get("result")))
+        elif word in ("rtc", "reboot", "powerfail"):
+            self.timeline.mark(t, "fault", line[:28])
+
+    def send(self, target, line, label=None):
+        """Sends line; an `advance` in slices (at most 500, at least 900 s each)."""
+        words = line.split()
+        if len(words) == 2 and words[0] == "advance" and words[1].isascii() and \
+                words[1].isdigit() and int(words[1]) > 900:
+            left = int(words[1])
+            chunk = max(900, left // 500)
+            while left > 0:
+                n = min(chunk, left)
+                reply = json.loads(target.send("advance %d" % n))
+                if self.world is not None and reply.get("ok"):
+                    self.world += n
+                self.seen("advance", reply)
+                left -= n
+                if not reply.get("ok"):
+                    break
+            return reply
+        reply = json.loads(target.send(line))
+        if self.world is not None and reply.get("ok") and len(words) == 2 and \
+                words[0] == "advance" and words[1].isascii() and words[1].isdigit():
+            self.world += int(words[1])
+        self.seen(line, reply, label)
+        return reply
+
+    def draw(self, path, title):
+        import simplot
+        return simplot.draw(self.timeline, path, self.cfg, title)
+
+
+def plot_path(path, scenario, several):
+    if not several:
+        return path
+    stem, ext = os.path.splitext(path)
+    return "%s.%s%s" % (stem, os.path.splitext(os.path.basename(scenario))[0], ext)
+
+
+def run_scenario(path, make_target, plot=None):
     start, config, steps = load(path)
     target = make_target(start, config)
+    plotter = None
+    if plot:
+        plotter = Plotter(config, start if isinstance(target, SimTarget) else None)
+
+    def ask(line, label=None):
+        if plotter is not None:
+            return plotter.send(target, line, label)
+        return json.loads(target.send(line))
     kept = {}
     last_vend = [0]
     last = None
@@ -195,14 +275,14 @@ def run_scenario(path, make_target):
                         if name:
                             kept[name] = digits
                         else:
-                            last = json.loads(target.send("token %s" % digits))
+                            last = ask("token %s" % digits, "openpaygo")
                         done += 1
                         continue
                     if "--at" not in words:
                         # the meter's present; a token id is the issue minute, so tokens
                         # vended within one minute take the next minutes (a meter accepts
                         # tokens up to 2 minutes ahead of its clock)
-                        status = json.loads(target.send("status"))
+                        status = ask("status")
                         at = parse_utc(status["clock"]["utc"])
                         at = max(at, last_vend[0] + 60)
                         last_vend[0] = at
@@ -211,14 +291,16 @@ def run_scenario(path, make_target):
                     if name:
                         kept[name] = digits
                     else:
-                        last = json.loads(target.send("token %s" % digits))
+                        last = ask("token %s" % digits, words[0])
                 else:
-                    last = json.loads(target.send(line))
+                    last = ask(line)
                 done += 1
             except ScenarioError as e:
                 raise ScenarioError("line %d: %s: %s" % (n, line, e))
     finally:
         target.close()
+        if plotter is not None and plotter.timeline.points:
+            plotter.draw(plot, os.path.basename(path))
     return done
 
 
@@ -228,7 +310,11 @@ def main(argv=None):
     g.add_argument("--sim", action="store_true", help="start the simulator for each scenario")
     g.add_argument("--port", help="serial port of a board in test mode")
     p.add_argument("scenarios", nargs="*", help="scenario files (default: tools/scenarios/*.txt)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="draw each run as a timeline: FILE.png or FILE.svg")
     a = p.parse_args(argv)
+    if a.plot and not a.plot.lower().endswith((".png", ".svg")):
+        p.error("--plot: FILE.png or FILE.svg")
     files = a.scenarios or sorted(glob.glob(os.path.join(SCENARIO_DIR, "*.txt")))
     if not files:
         p.error("no scenario files")
@@ -243,7 +329,8 @@ def main(argv=None):
     for path in files:
         t0 = time.monotonic()
         try:
-            steps = run_scenario(path, make)
+            steps = run_scenario(path, make,
+                                 plot_path(a.plot, path, len(files) > 1) if a.plot else None)
             result = "pass"
         except (ScenarioError, OSError, ValueError, KeyError, SystemExit) as e:
             steps = 0

@@ -45,6 +45,30 @@ def bench_control_step():
     print("control step time (MicroPython wasm): %.1f us/step" % us)
 
 
+def bench_cold_hold_step():
+    """The app's step with the cold-home hold configured and on (the DS3231 thermometer read
+    every 64 s), credit gone, emergency credit on offer: the ux hot path."""
+    import apprig
+    board, app = apprig.provisioned(overrides={"cold_hold": True})
+    board.chip.set_temperature(20)                # 5 C in the meter cupboard
+    app.meter.credit.balance = -500
+
+    def control():
+        board.clock.advance(1000)
+        app.control_step()
+
+    def chip_only():
+        board.clock.advance(1000)
+        board.chip._sync()
+
+    for _ in range(130):
+        control()
+    whole = allocated_per_call(control, 640)      # ten temperature reads among them
+    chip = allocated_per_call(chip_only, 640)
+    print("app control step heap, cold-home hold on and emergency credit offered: %d "
+          "bytes/step (cold_home=%s)" % (whole - chip, app.meter.cold_home))
+
+
 def bench_app():
     gc.collect()
     start = gc.mem_alloc()
@@ -102,4 +126,5 @@ def bench_app():
 
 def main():
     bench_app()
+    bench_cold_hold_step()
     bench_control_step()

@@ -68,7 +68,7 @@ def simulated_year():
         print("record writes per simulated day of normal use: %.1f (%d in 365 days)"
               % (writes / 365, writes))
         print("  year's energy %d kWh, balance at the end %d minor units, relay %s"
-              % (m.credit.energy_wh // 1000, m.credit.balance,
+              % (m.credit.energy_total_wh() // 1000, m.credit.balance,
                  "closed" if m.relay_closed() else "open"))
     finally:
         s.close()

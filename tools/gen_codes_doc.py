@@ -15,14 +15,16 @@ from meter.core import codes  # noqa: E402
 RANGES = ((0, 29, "Supply decisions (the reason shown beside every relay decision)"),
           (30, 39, "Clock trust"), (40, 59, "Tokens and keypad"),
           (60, 69, "Hardware and storage"), (70, 79, "Money"), (80, 89, "Console"),
-          (90, 99, "Events"))
+          (90, 99, "Events"),
+          (120, 139, "Protections, cold-home hold and the event log's story"))
 
 
 def render():
     lines = ["# Codes", "",
              "Every reason, error and event has a stable number, a console word (`reason`, "
              "`events[].name`) and a 16-character LCD text. Numbers never change meaning; new "
-             "codes take new numbers. Generated from `firmware/meter/core/codes.py` by "
+             "codes take new numbers. The LCD shows the text; the number appears only on a detail "
+             "page (D: error code, event log). Generated from `firmware/meter/core/codes.py` by "
              "`tools/gen_codes_doc.py`.", ""]
     for lo, hi, title in RANGES:
         lines += ["## %d-%d %s" % (lo, hi, title), "", "| code | name | LCD text |",

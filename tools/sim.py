@@ -8,17 +8,26 @@ flash as files under --state.
   options: --start 2026-11-28T12:00:00Z  --config FILE.json  --state DIR
 
 In --serve and --listen modes virtual time moves only with `advance`, which is event-driven: it
-jumps to the next instant at which the decision or the money can change
-(Meter.seconds_to_change), so a simulated year takes seconds.  See docs/console.md.
+jumps to the next instant at which the decision, the money or the LCD can change
+(Meter.seconds_to_change, Display.ms_to_expiry), so a simulated year takes seconds.  See
+docs/console.md.
+
+With --state the simulated DS3231 is saved at exit (registers, and the host's wall-clock time)
+and keeps running while the simulator is stopped, like a board's RTC on its battery: at the
+next start the time the process was stopped has passed (interactive mode).  In --serve and
+--listen modes, where time is virtual, no time passes while stopped: the RTC resumes where it
+was, so a scenario replays the same way.
 
 The simulator knows the TRUE time of its world (the start plus the virtual time elapsed), which
 the meter can only estimate: replies that carry the meter's `clock` also carry `world_utc`, so
 tests judge the meter against the world, not against what it believes.  `rtc drift <ppm>` makes
-the simulated DS3231 run fast or slow.
+the simulated DS3231 run fast or slow; `reboot <off> [<utc>]` leaves the controller unpowered
+(and the RTC jumped while off).
 """
 import argparse
 import json
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -33,32 +42,29 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools"),
 
 from meter import app as app_mod  # noqa: E402
 from meter.app import App  # noqa: E402
-from meter.console import Console, ConsoleError, parse_utc  # noqa: E402
+from meter.console import Console, ConsoleError, is_digits, parse_utc  # noqa: E402
 from meter.core import calendar, codes  # noqa: E402
-from meter.core import keypad as keys  # noqa: E402
 from meter.core.config import Config  # noqa: E402
 from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 from meter.core.token import derive_meter_key  # noqa: E402
 import simparts  # noqa: E402
+import simplot  # noqa: E402
 
 DEFAULT_START = "2026-11-28T12:00:00Z"
 _MAX_ADVANCE = 10 * 366 * 86400
 _MAX_DRIFT_PPM = 500000                 # +-50 %: far past any crystal, enough for any test
 
 
-def _digits(text):
-    """ASCII digits only: str.isdigit() also takes '²' or '٣', which int() then refuses."""
-    return 0 < len(text) <= 12 and all("0" <= c <= "9" for c in text)
-
-
 def _signed(text):
-    return _digits(text[1:]) if text[:1] in ("+", "-") else _digits(text)
+    """A whole number with an optional sign, ASCII digits only (is_digits), at most 12."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    return len(body) <= 12 and is_digits(body)
 
 
 class Simulator:
     """One simulated meter: hardware that outlives reboots, and the app that does not."""
 
-    def __init__(self, start_utc, cfg_overrides=None, state_dir=None):
+    def __init__(self, start_utc, cfg_overrides=None, state_dir=None, wall_time=False):
         self.cfg_overrides = dict(cfg_overrides or {})
         Config(self.cfg_overrides)                       # refuse a bad config early
         self._tmp = None
@@ -67,10 +73,14 @@ class Simulator:
             state_dir = self._tmp
         os.makedirs(state_dir, exist_ok=True)
         self.state_dir = state_dir
-        self.world_start = start_utc         # true time of the world at clock.ms == 0
+        self.wall_time = wall_time           # interactive: time passes while stopped
         self.clock = simparts.VirtualClock()
         self.fs = simparts.SimFlash(state_dir)
         self.rtc = simparts.SimRTC(self.clock, start_utc)
+        self.world_start = start_utc         # true time of the world at clock.ms == 0
+        self.last_vend_minute = -1           # the id of the last token `vend` made
+        self._resume(start_utc)
+        self.timeline = simplot.Timeline()
         self.load_w = 0
         self.hw = simparts.SimHardware(self.clock, self.rtc, self.fs)
         self.meter_key = derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
@@ -81,6 +91,8 @@ class Simulator:
         if not provisioned:
             self._provision(start_utc)
         self.app.boot()
+        self.app.ui_step()
+        self.sample()
 
     def _new_app(self):
         cfg = Config(self.cfg_overrides)
@@ -95,10 +107,47 @@ class Simulator:
         with open(os.path.join(self.state_dir, "provisioned"), "w") as f:
             f.write(calendar.iso_utc(start_utc) + "\n")
 
+    # --- the RTC and the world across runs (--state) -------------------------------------
+
+    def _rtc_path(self):
+        return os.path.join(self.state_dir, "rtc.json")
+
+    def _resume(self, start_utc):
+        """Restores the DS3231 saved at the last exit; the time the simulator was stopped
+        passes on it (wall-clock mode), as for a board switched off on its battery."""
+        try:
+            with open(self._rtc_path()) as f:
+                saved = json.load(f)
+            regs = bytes.fromhex(saved["regs"])
+            world = int(saved["world_utc"])
+            off = int(time.time()) - int(saved["wall"]) if self.wall_time else 0
+            self.last_vend_minute = int(saved.get("last_vend_minute", -1))
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        self.rtc.restore(regs, bool(saved.get("stopped")), max(0, off))
+        self.world_start = world + max(0, off)
+
+    def save_rtc(self):
+        chip = self.rtc.chip
+        chip.datetime()                              # brings the registers up to date
+        data = {"regs": bytes(chip.regs).hex(), "stopped": chip.stopped,
+                "wall": int(time.time()), "world_utc": self.world_utc(),
+                "last_vend_minute": self.last_vend_minute}
+        tmp = self._rtc_path() + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, self._rtc_path())
+
+    def world_utc(self):
+        """The TRUE time of the simulated world (whatever the meter's RTC says)."""
+        return self.world_start + self.clock.ms // 1000
+
     def close(self):
         self.fs.flush()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
+        else:
+            self.save_rtc()
 
     # --- time --------------------------------------------------------------------------
 
@@ -106,71 +155,81 @@ class Simulator:
         """The TRUE time of the simulated world, ms since 1970 UTC (the meter never sees it)."""
         return self.world_start * 1000 + self.clock.ms
 
-    def world_utc(self):
-        """The TRUE time of the simulated world (whatever the meter's RTC says)."""
-        return self.world_start + self.clock.ms // 1000
-
     def advance(self, seconds):
         """Moves virtual time forward, stepping the app at every instant something can change."""
         app = self.app
         remaining = seconds
         steps = 0
         while remaining > 0:
-            app.meter.set_power(self.load_w)
-            dt = app.meter.seconds_to_change(self.load_w)
+            load = self.load_w if self.hw.relay.state else 0
+            app.meter.set_power(load)
+            dt = app.meter.seconds_to_change(load)
+            ui = app.display.ms_to_expiry(self.clock.ticks_ms())
+            if ui >= 0:
+                dt = min(dt, (ui + 999) // 1000)
             dt = min(remaining, max(1, dt), 86400)
             self.move(dt)
-            self._keypad_tick()
             app.control_step()
+            if ui >= 0 and dt * 1000 >= ui:
+                app.ui_step()            # a page, result or entry timed out: as on the board
             steps += 1
             remaining -= dt
+            self.sample()
+        # between deadlines the LCD is refreshed when someone looks (status, the view), not
+        # after every step: nothing times out in between, and a year stays fast
         return steps
-
-    def _keypad_tick(self):
-        """What the board's keypad task does every 15 ms: digits left 30 s drop (without it an
-        advance of more than 6 days would wrap the tick counter past the timeout)."""
-        app = self.app
-        now = self.clock.ticks_ms()
-        if app.entry.tick(now) == keys.TIMEOUT:
-            app.display.result(codes.ENTRY_TIMEOUT, 0, now)
 
     def move(self, seconds):
         self.clock.advance_ms(seconds * 1000)
-        self.hw.s0.add_energy(self.load_w, seconds, self.app.cfg.imp_per_kwh)
+        if self.hw.relay.state:          # an open relay: the household draws nothing
+            self.hw.s0.add_energy(self.load_w, seconds, self.app.cfg.imp_per_kwh)
+
+    def sample(self):
+        """One timeline point (tools/simplot.py) after each step."""
+        self.timeline.sample(self.world_utc(), self.app)
+
+    def status(self):
+        """app.status() with `lcd` read back from the simulated HD44780 (what the driver
+        really sent), as the console answers."""
+        out = self.app.status()
+        out["lcd"] = self.hw.lcd.lines
+        return out
 
     # --- simulator commands --------------------------------------------------------------
 
     def command(self, cmd, args):
         if cmd == "advance":
-            if len(args) != 1 or not _digits(args[0]):
+            if len(args) != 1 or not is_digits(args[0]):
                 raise ConsoleError("advance: seconds (a whole number)")
             secs = int(args[0])
             if secs > _MAX_ADVANCE:
                 raise ConsoleError("advance: at most %d seconds" % _MAX_ADVANCE)
             self.advance(secs)
-            return self.app.status()
+            return self.status()
         if cmd == "load":
-            if len(args) != 1 or not _digits(args[0]) or int(args[0]) > 100000:
+            if len(args) != 1 or not is_digits(args[0]) or int(args[0]) > 100000:
                 raise ConsoleError("load: watts 0..100000")
             self.load_w = int(args[0])
             self.app.meter.set_power(self.load_w)
             self.app.control_step()
-            return self.app.status()
+            return self.status()
         if cmd == "rtc":
             return self._rtc(args)
+        if cmd == "temp":
+            return self._temp(args)
         if cmd == "reboot":
             # reboot [<seconds off> [<rtc utc>]]: unpowered that long (no pulses are counted);
             # with a time, the RTC reads it at power-up (a jump while the controller was off)
-            if len(args) > 2 or (args and not _digits(args[0])):
+            if len(args) > 2 or (args and not is_digits(args[0])):
                 raise ConsoleError("reboot [<seconds off, 1..%d> [<rtc utc>]]" % _MAX_ADVANCE)
             off_s = int(args[0]) if args else 2
             if not 1 <= off_s <= _MAX_ADVANCE:
                 raise ConsoleError("reboot: seconds off 1..%d" % _MAX_ADVANCE)
             rtc_at = parse_rtc_time(args[1]) if len(args) == 2 else None
             self.reboot(off_s * 1000, rtc_at)
-            return self.app.status()
+            return self.status()
         if cmd == "powerfail":
-            if len(args) != 1 or not _digits(args[0]) or not 1 <= int(args[0]) <= 1000:
+            if len(args) != 1 or not is_digits(args[0]) or not 1 <= int(args[0]) <= 1000:
                 raise ConsoleError("powerfail: write count 1..1000")
             self.fs.cut_after(int(args[0]))
             return {"ok": True, "armed_after_writes": int(args[0])}
@@ -180,23 +239,43 @@ class Simulator:
         if len(args) == 2 and args[0] == "set":
             self.rtc.set_utc(parse_rtc_time(args[1]))
             self.app.control_step()
-            return self.app.status()
+            self.timeline.mark(self.world_utc(), "fault", "rtc set")
+            return self.status()
         if len(args) == 2 and args[0] == "fault":
             if args[1] not in simparts.RTC_FAULTS:
                 raise ConsoleError("rtc fault: osf|nobus|reset2000|reset2021|stop|none")
             self.rtc.fault(args[1])
             self.app.control_step()
-            return self.app.status()
+            self.timeline.mark(self.world_utc(), "fault", "rtc " + args[1])
+            return self.status()
         if len(args) == 2 and args[0] == "drift":
             if not _signed(args[1]) or abs(int(args[1])) > _MAX_DRIFT_PPM:
                 raise ConsoleError("rtc drift: ppm, a whole number -%d..%d"
                                    % (_MAX_DRIFT_PPM, _MAX_DRIFT_PPM))
             self.rtc.chip.set_drift(int(args[1]))
-            out = self.app.status()
+            self.timeline.mark(self.world_utc(), "fault", "rtc drift " + args[1])
+            out = self.status()
             out["drift_ppm"] = self.rtc.chip.ppm
             return out
         raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none> | "
                            "drift <ppm>")
+
+    def _temp(self, args):
+        """`temp <celsius>`: the DS3231's temperature registers (0.25 C steps), read at once."""
+        text = args[0] if len(args) == 1 else ""
+        body = text[1:] if text[:1] == "-" else text
+        whole, _, tenth = body.partition(".")
+        if not (0 < len(whole) <= 2 and all("0" <= c <= "9" for c in whole) and
+                ("." not in body or (len(tenth) == 1 and "0" <= tenth <= "9"))):
+            raise ConsoleError("temp: degrees C, -40 to 85, at most one decimal (ASCII)")
+        tenths = int(whole) * 10 + (int(tenth) if tenth else 0)
+        tenths = -tenths if text[:1] == "-" else tenths
+        if not -400 <= tenths <= 850:
+            raise ConsoleError("temp: degrees C, -40 to 85, at most one decimal (ASCII)")
+        self.rtc.chip.set_temperature(round(tenths * 4 / 10))
+        self.app.read_temperature()
+        self.app.control_step()
+        return self.app.status()
 
     def reboot(self, off_ms=2000, rtc_at=None):
         """Power cycle: RAM is lost, the flash files and the running RTC are kept.  The
@@ -208,13 +287,79 @@ class Simulator:
             self.rtc.set_utc(rtc_at)
         self.app = self._new_app()
         self.app.boot()
+        self.app.ui_step()
+        self.timeline.mark(self.world_utc(), "fault", "reboot")
+
+    # --- commands only the simulator has (not the firmware's console) ---------------------
+
+    def vend(self, argv):
+        """`vend <tools/vend.py arguments>`: a native token (development key and serial) issued
+        at the simulated world's present, typed at once; two in one minute take consecutive
+        minutes (ids), as the vending journal does.  -> (digits, response dict)."""
+        import vend as vendmod
+        if not argv or argv[0] in ("decode", "openpaygo", "history", "meter", "meters"):
+            raise ConsoleError("vend: credit AMOUNT | reconnect | cancel-cut | clear | settime"
+                               " | emergency --amount X | nocut --start D --days N")
+        if any(a in ("--at", "--serial", "--db") or a.startswith("--key") for a in argv):
+            raise ConsoleError("vend: the simulator vends at its own time for its own meter")
+        minute = max(self.world_utc() // 60, self.last_vend_minute + 1)
+        try:
+            digits = vendmod.vend_native(list(argv) + ["--at", calendar.iso_utc(minute * 60)],
+                                         quiet=True)
+        except vendmod.VendError as e:
+            raise ConsoleError("vend: %s" % e)
+        self.last_vend_minute = minute
+        reply = json.loads(self._console("token " + digits))
+        reply["token"] = digits
+        self.timeline.mark(self.world_utc(), "token", " ".join(argv) + " -> " +
+                           str(reply.get("result")))
+        return digits, reply
+
+    def _sim_only(self, line):
+        """vend and plot, handled before the firmware's console; -> reply dict or None."""
+        if isinstance(line, bytes):
+            try:
+                line = line.decode()
+            except UnicodeError:
+                return None
+        words = line.split()
+        if not words or words[0] not in ("vend", "plot"):
+            return None
+        try:
+            if words[0] == "vend":
+                if len(line) > 256:
+                    raise ConsoleError("line longer than 256 bytes")
+                return self.vend(shlex.split(line)[1:])[1]
+            if len(words) != 2 or not words[1].lower().endswith((".png", ".svg")):
+                raise ConsoleError("plot: FILE.png or FILE.svg")
+            n = simplot.draw(self.timeline, words[1], self.app.cfg, "simulator")
+            return {"ok": True, "plot": words[1], "points": n}
+        except ConsoleError as e:
+            return {"ok": False, "error": str(e.args[0])}
+        except (ValueError, OSError) as e:
+            return {"ok": False, "error": "%s: %s" % (words[0], e)}
+
+    def _console(self, line):
+        console = Console(self.app, extra=self.command)
+        reply = console.handle(line)
+        if '"lcd"' in reply:
+            out = json.loads(reply)
+            if "lcd" in out:
+                self.app.ui_step()
+                out["lcd"] = self.hw.lcd.lines
+                reply = json.dumps(out)
+        return reply
 
     def handle(self, line):
         """One console request -> one response line.  A power cut injected with `powerfail`
         strikes during the commit it was armed for; the meter then reboots by itself."""
-        console = Console(self.app, extra=self.command)
+        own = None
         try:
-            reply = console.handle(line)
+            own = self._sim_only(line)
+            if own is not None:
+                reply = json.dumps(own)
+            else:
+                reply = self._console(line)
         except simparts.PowerCut:
             self.reboot()
             reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted",
@@ -222,6 +367,12 @@ class Simulator:
         if self.fs.tripped:
             self.reboot()
         self.fs.flush()
+        if own is None and line[:6] in ("token ", b"token "):
+            try:
+                res = json.loads(reply).get("result")
+            except ValueError:
+                res = None
+            self.timeline.mark(self.world_utc(), "token", "token -> %s" % res)
         return self._with_world(reply)
 
     def _with_world(self, reply):
@@ -246,7 +397,7 @@ def parse_rtc_time(text):
     if len(text) == 20 and text[4] == "-" and text[7] == "-" and text[10] == "T" and \
             text[13] == ":" and text[16] == ":" and text[19] == "Z":
         parts = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
-        if all(p.isdigit() for p in parts):
+        if all(is_digits(p) for p in parts):
             y, mo, d, h, mi, sec = (int(p) for p in parts)
             leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
             dim = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -267,7 +418,7 @@ def serve_stdio(sim):
 
 def serve_tcp(sim, listen):
     host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not is_digits(port):
         raise SystemExit("--listen HOST:PORT")
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -290,8 +441,13 @@ def main(argv=None):
     p.add_argument("--listen", metavar="HOST:PORT", help="console protocol over TCP")
     p.add_argument("--start", default=None, help="virtual start time, e.g. " + DEFAULT_START)
     p.add_argument("--config", metavar="FILE", help="meter configuration (JSON object)")
-    p.add_argument("--state", metavar="DIR", help="simulated flash (kept across runs)")
+    p.add_argument("--state", metavar="DIR",
+                   help="simulated flash and RTC (kept across runs)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="draw the run as a timeline at exit (FILE.png or FILE.svg)")
     a = p.parse_args(argv)
+    if a.plot and not a.plot.lower().endswith((".png", ".svg")):
+        p.error("--plot: FILE.png or FILE.svg")
     overrides = {}
     if a.config:
         try:
@@ -304,12 +460,15 @@ def main(argv=None):
             p.error("--config: %s" % e)
     start = a.start
     if start is None:
-        start = DEFAULT_START if (a.serve or a.listen) else calendar.iso_utc(int(time.time()))
+        # interactive: now, to the whole minute (App.provision trusts the clock from a whole
+        # minute; a start between minutes reads as a jump of its seconds)
+        start = DEFAULT_START if (a.serve or a.listen) else \
+            calendar.iso_utc(int(time.time()) // 60 * 60)
     try:
         start_utc = calendar.parse_iso_utc(start)
     except ValueError:
         p.error("--start: want YYYY-MM-DDTHH:MM:SSZ")
-    sim = Simulator(start_utc, overrides, a.state)
+    sim = Simulator(start_utc, overrides, a.state, wall_time=not (a.serve or a.listen))
     try:
         if a.listen:
             serve_tcp(sim, a.listen)
@@ -321,6 +480,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         pass
     finally:
+        if a.plot:
+            simplot.draw(sim.timeline, a.plot, sim.app.cfg, "simulator")
         sim.close()
     return 0
 

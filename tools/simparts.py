@@ -10,6 +10,8 @@ from meter.drivers.ds3231 import DS3231
 from meter.drivers.lcd import Pcf8574Lcd
 
 RTC_FAULTS = ("osf", "nobus", "reset2000", "reset2021", "stop", "none")
+# files the simulator keeps beside the flash in --state (tools/sim.py): not on the meter
+HOST_FILES = ("provisioned", "rtc.json", "rtc.json.tmp")
 
 
 class VirtualClock:
@@ -43,6 +45,17 @@ class SimRTC:
         century bit; the driver refuses those)."""
         self.chip.set_datetime(*_fields(utc))
 
+    def restore(self, regs, stopped, seconds_off):
+        """The chip as saved at the last exit (tools/sim.py --state), having run on its
+        battery for seconds_off since (a stopped oscillator stays where it was)."""
+        chip = self.chip
+        n = min(len(regs), len(chip.regs))
+        chip.regs[:n] = regs[:n]
+        chip.stopped = stopped
+        chip._base_ms = chip.clock.ms
+        if not stopped and seconds_off > 0:
+            chip.advance(seconds_off)
+
     def fault(self, kind):
         chip = self.chip
         if kind == "none":
@@ -69,6 +82,9 @@ class SimRTC:
 
     def clear_osf(self):
         self.driver.clear_osf()
+
+    def temperature(self):
+        return self.driver.temperature()
 
 
 def _fields(utc):
@@ -102,15 +118,21 @@ class SimLCD:
     protocol into a screen (tools/fakehw.FakePCF8574): what the view shows is what the driver
     really sent."""
 
-    def __init__(self):
-        self.chip = fakehw.FakePCF8574()
-        self.driver = Pcf8574Lcd(fakehw.FakeI2C(self.chip), sleep_ms=lambda ms: None)
+    def __init__(self, clock):
+        # the chip checks the HD44780's timing against the virtual clock, and the driver's
+        # waits move it on: an init the real display would miss shows up in chip.violations
+        self.chip = fakehw.FakePCF8574(clock=clock)
+        self.driver = Pcf8574Lcd(fakehw.FakeI2C(self.chip), sleep_ms=clock.advance_ms)
 
     def write_line(self, row, text):
         return self.driver.write_line(row, text)
 
+    def line(self, row):
+        return self.driver.line(row)
+
     @property
     def lines(self):
+        """The screen decoded from the bytes the driver sent (tools/fakelcd.FakePCF8574)."""
         return self.chip.lines()
 
 
@@ -151,7 +173,7 @@ class SimHardware:
         self.clock = clock
         self.rtc = rtc
         self.relay = SimRelay()
-        self.lcd = SimLCD()
+        self.lcd = SimLCD(clock)
         self.s0 = SimS0()
         self.leds = SimLeds()
         self.buzzer = None
@@ -178,6 +200,8 @@ class SimFlash(FakeFS):
             rel = "/" if rel == "/." else rel
             self.dirs[rel] = True
             for name in filenames:
+                if rel == "/" and name in HOST_FILES:
+                    continue                 # the simulator's own, not the meter's flash
                 path = (rel.rstrip("/") + "/" + name)
                 with open(os.path.join(dirpath, name), "rb") as f:
                     data = f.read()

@@ -12,6 +12,9 @@ hardware through `hw`, an object with these attributes:
   leds     set(supply, alert)            (optional: None)
   buzzer   chirp(now_ms, ms); poll(now_ms) (optional: None)
   fs       the storage filesystem (meter.storage)
+  watchdog_reset()  -> True when the last reset was the watchdog's (optional)
+  rtc.temperature() -> quarter degrees C or None (optional; read every 64 s when the
+           cold-home hold is configured)
   ticks_ms() -> int, wrapping like time.ticks_ms
   storage_ok  False when the filesystem could not be mounted (firmware/_boot.py)
 
@@ -25,7 +28,7 @@ from micropython import const
 from meter.core import calendar, codes, policy, record
 from meter.core.clock import EPOCH_2000_UNIX, from_unix
 from meter.core.config import Config
-from meter.core.meter import COMMIT_NONE, Meter
+from meter.core.meter import COMMIT_NONE, NO_END, PROTECT_NAMES, Meter
 from meter.core.keypad import Entry
 from meter.core import keypad as keys
 from meter.display import Display
@@ -38,6 +41,7 @@ FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
+_TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
 
 
 class App:
@@ -64,12 +68,15 @@ class App:
         self._last_ticks = hw.ticks_ms()
         self.storage_code = 0
         self.last_result = None          # (result word, code, value) of the last token
+        self.last_split = None           # (to credit, to debt) of the last top-up token
         self.commits = 0
         self.extra_pulses = 0            # console `pulses`: counted at the next step
         self._relay_failed = False
         self._chirped = 0                # warning level the buzzer last announced
         self._next_cut_key = None
         self._next_cut = -1
+        self._temp_mono = -_TEMP_EVERY_S
+        self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
 
     # --- time ----------------------------------------------------------------------------
@@ -106,6 +113,18 @@ class App:
             self.rtc_second = f[5]
         return status
 
+    def read_temperature(self):
+        """The DS3231's thermometer into the cold-home hold (None: no reading, kept as is)."""
+        self._temp_mono = self.mono_s
+        rtc = self.hw.rtc
+        q = None
+        if hasattr(rtc, "temperature"):
+            try:
+                q = rtc.temperature()
+            except OSError:
+                q = None
+        self.meter.temperature(q)
+
     def provision(self, utc):
         """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
         trusted from there, and a first record (zero balance) on flash."""
@@ -116,6 +135,12 @@ class App:
         if self.cfg.opening_debt:
             self.meter.credit.add_debt(self.cfg.opening_debt)
         self.commit()
+
+    def config_refused(self, message, not_json=False):
+        """main.py could not use /config.json: the defaults run, the LCD and `status` say why,
+        and the event log keeps it (value 1: not JSON, 2: a setting refused)."""
+        self.config_error = message[:80]
+        self.meter.event(codes.CONFIG_ERROR, 1 if not_json else 2)
 
     # --- boot ----------------------------------------------------------------------------
 
@@ -135,6 +160,9 @@ class App:
                 status = codes.RECORD_CORRUPT
         self.log.load()
         m.event(codes.BOOT, 0)
+        reset = getattr(self.hw, "watchdog_reset", None)
+        if reset is not None and reset():
+            m.event(codes.WATCHDOG_RESET)
         if status != 0:
             self.storage_code = status
             m.lost_record()
@@ -161,6 +189,8 @@ class App:
         status = self.read_rtc()
         pulses = self.hw.s0.take() + self.extra_pulses
         self.extra_pulses = 0
+        if self.cfg.cold_hold and self.mono_s - self._temp_mono >= _TEMP_EVERY_S:
+            self.read_temperature()
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
         self._after_change(now_ms, was_closed)
@@ -225,7 +255,15 @@ class App:
             if e is None:
                 return
             utc = EPOCH_2000_UNIX + m.minute * 60 + m.second
+            if not self._dated():
+                utc = None               # during an RTC outage: monotonic time and a flag
             self.log.append(utc, m.clock.trusted, self.mono_s, e[0], e[1])
+
+    def _dated(self):
+        """May an event carry the meter's date?  Not while the clock is untrusted with no
+        bound on its error (an RTC reset to 2000 must not date events 2000-01-01)."""
+        clock = self.meter.clock
+        return clock.trusted or getattr(clock, "error_s", -1) >= 0
 
     def pulses(self, n):
         """The console's `pulses <n>`: n S0 pulses now."""
@@ -283,8 +321,9 @@ class App:
         if result[3] is not None:
             self._set_rtc(result[3])
         self.last_result = result[:3]
+        self.last_split = self.desk.split
         self._after_change(now_ms, was_closed)
-        self.display.result(result[1], result[2], now_ms)
+        self.display.result(result[1], result[2], now_ms, self.desk.split)
         return result[:3]
 
     def _write_rtc(self, minute, second):
@@ -325,7 +364,9 @@ class App:
         c = m.credit
         key = (m.minute, m.supply, m.open_reason, m.clock.trusted,
                c.credit_left() < self.cfg.disconnect_threshold, m.reg_start, m.reg_end, m.cancel_until, m.warn_since, m.medical, m.weather,
-               m.protected, m.free, m.record_lost)
+               m.protected, m.free, m.record_lost, m.cold, m.cold_home, m.ec_offer_since,
+               c.ec_available(), m.medical_until, m.weather_until, m.cold_until,
+               m.protected_until)
         if key != self._next_cut_key:
             self._next_cut_key = key
             self._next_cut = m.next_cut(m.minute)
@@ -335,14 +376,17 @@ class App:
         m = self.meter
         c = m.credit
         nc = self.next_cut_minute()
-        lines = self.display.lines()
+        self.display.refresh(self._tick())
+        lines = self.display.shown()          # what the LCD was sent, not a recomputation
         return {
             "ok": True,
             "relay": "closed" if m.relay_closed() else "open",
             "supply": policy.SUPPLY_NAMES[m.supply],
             "balance": c.balance,
             "emergency": {"available": c.ec_available(), "active": c.ec_active,
-                          "used": c.ec_used()},
+                          "used": c.ec_used(), "offered_since": calendar.iso_utc(
+                              EPOCH_2000_UNIX + m.ec_offer_since * 60)
+                          if m.ec_offer_since >= 0 else None},
             "debt": c.debt,
             "clock": {"trusted": m.clock.trusted, "utc": self.utc_iso(),
                       "local": self.local_iso()},
@@ -351,13 +395,32 @@ class App:
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
             "lcd": [lines[0], lines[1]],
             "lockout_s": self.desk.lockout_s(m.minute, m.second),
+            "credit_left": c.credit_left(),
+            "protections": self.protections(),
+            "cold_hold": {"enabled": self.cfg.cold_hold, "on": m.cold_home,
+                          "temperature_c": None if m.temp_q == -32768 else m.temp_q / 4},
+            "config_error": self.config_error,
         }
+
+    def protections(self):
+        """{"medical": end (ISO UTC) | true (no end date) | null (off), ...}"""
+        m = self.meter
+        out = {}
+        for kind in range(len(PROTECT_NAMES)):
+            end = m.protection_end(kind)
+            out[PROTECT_NAMES[kind]] = None if end < 0 else True if end == NO_END else \
+                calendar.iso_utc(EPOCH_2000_UNIX + end * 60)
+        return out
 
     def events(self, n):
         out = []
         for utc, trusted, mono, code, value in self.log.newest(n):
-            out.append({"utc": calendar.iso_utc(utc), "trusted": bool(trusted), "code": code,
-                        "name": codes.name(code), "value": value})
+            e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
+                 "trusted": bool(trusted), "mono_s": mono, "code": code,
+                 "name": codes.name(code), "value": value}
+            if code == codes.CLOCK_TRUSTED or 30 <= code <= 38:
+                e["source"] = codes.name(value) if value else None
+            out.append(e)
         return out
 
     def info(self):
@@ -393,6 +456,19 @@ class App:
             micropython.schedule(lambda _: machine.reset(), None)
             return {"ok": True, "rebooting": True}
         return None
+
+    def entry_step(self, now_ms):
+        """The keypad task's timeout check: typed digits left for 30 s are discarded."""
+        if self.entry.tick(now_ms) == keys.TIMEOUT:
+            self.display.result(codes.ENTRY_TIMEOUT, 0, now_ms)
+
+    def ui_step(self, now_ms=None):
+        """What the keypad and display tasks do besides scanning: entry timeout, then the
+        LCD refresh.  The simulator calls it at their deadlines (Display.ms_to_expiry)."""
+        if now_ms is None:
+            now_ms = self._tick()
+        self.entry_step(now_ms)
+        self.display.refresh(now_ms)
 
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
@@ -432,8 +508,7 @@ class App:
                 buzzer.poll(now)
             if leds is not None:
                 leds.poll(now)
-            if self.entry.tick(now) == keys.TIMEOUT:
-                self.display.result(codes.ENTRY_TIMEOUT, 0, now)
+            self.entry_step(now)
             await asyncio.sleep_ms(15)          # >= 50 Hz scan
 
     async def _display_task(self):

@@ -68,3 +68,7 @@ class Hardware:
 
     def ticks_ms(self):
         return time.ticks_ms()
+
+    def watchdog_reset(self):
+        """True when the watchdog reset the MCU (logged at boot as WATCHDOG_RESET)."""
+        return machine.reset_cause() == machine.WDT_RESET

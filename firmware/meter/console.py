@@ -15,19 +15,31 @@ from meter.core import calendar, codes
 
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
-TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect")
+TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect", "temp")
 
 
 class ConsoleError(Exception):
     pass
 
 
+def is_digits(text):
+    """True for a non-empty run of ASCII digits 0-9 only.  str.isdigit() differs between
+    CPython (which also accepts superscripts, circled and Arabic-Indic digits, that int()
+    then refuses or reads) and MicroPython, so every number the console reads is checked here."""
+    if not text:
+        return False
+    for c in text:
+        if not "0" <= c <= "9":
+            return False
+    return True
+
+
 def _int_arg(args, i, lo, hi, what):
     if len(args) <= i:
         raise ConsoleError("missing %s" % what)
     text = args[i]
-    if not text or not (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
-        raise ConsoleError("bad %s: %s" % (what, text))
+    if not (is_digits(text) or (text[:1] == "-" and is_digits(text[1:]))):
+        raise ConsoleError("bad %s: %s" % (what[:32], text[:32]))
     v = int(text)
     if not lo <= v <= hi:
         raise ConsoleError("%s out of range %d..%d" % (what, lo, hi))
@@ -72,7 +84,7 @@ class Console:
                 app.key(k)
             return app.status()
         if cmd == "token":
-            if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 20:
+            if len(args) != 1 or not is_digits(args[0]) or len(args[0]) > 20:
                 raise ConsoleError("token: digits, at most 20")
             for k in args[0]:
                 app.key(k)
@@ -81,6 +93,8 @@ class Console:
             result = app.last_result
             out["result"] = result[0] if result else None
             out["value"] = result[2] if result else None
+            split = app.last_split if result else None
+            out["split"] = {"credit": split[0], "debt": split[1]} if split else None
             return out
         if cmd == "button":
             self._no_args(args)
@@ -126,9 +140,9 @@ class Console:
             raise ConsoleError("unexpected argument: %s" % args[0][:32])
 
     def _protect(self, args):
-        if len(args) != 2 or args[0] not in ("medical", "winter", "weather") or \
-                args[1] not in ("on", "off"):
-            raise ConsoleError("protect: medical|winter|weather on|off")
+        if len(args) != 2 or args[0] not in ("medical", "winter", "weather", "cold",
+                                             "protected") or args[1] not in ("on", "off"):
+            raise ConsoleError("protect: medical|weather|cold|protected|winter on|off")
         self.app.protect(args[0], args[1] == "on")
         return self.app.status()
 

@@ -1,13 +1,19 @@
 """What the 16x2 LCD shows (METER.md §6-§8).
 
 Priority, highest first: the digits being typed; the result of the last token (5 s); an info
-page (A-D, 30 s); then the idle screen: credit on line 1, and on line 2 whatever the household
-most needs to know — press # when armed, the clock error when the clock is not trusted, a
-planned cut (alternating with the reason every 3 s), or the reason for the supply state.
+page (A-D, 30 s); then the idle screen: the balance on line 1 (the console's `balance`), and on
+line 2 whatever the household most needs to know — press # when armed, the clock error when the
+clock is not trusted, a planned cut, or the reason for the supply state; emergency credit on
+offer ("EMERGENCY: B #") or in use alternates with it every 3 s.
+
+Every code is shown as its words (meter.core.codes); the number appears only on page D (error
+code, event log), for support staff.  A top-up that repays debt shows its split, worked out
+before it is applied: "15.00EUR CREDIT" / "5.00EUR DEBT".
 """
 from micropython import const
 
 from meter.core import calendar, codes, policy
+from meter.core import meter as meter_mod
 from meter.core.clock import EPOCH_2000_UNIX
 from meter.drivers.ticks import diff as ticks_diff
 
@@ -29,6 +35,30 @@ def fit(text):
     return text + " " * (16 - len(text))
 
 
+def _amount_line(cents, currency, label):
+    """'15.00EUR CREDIT', shortened (no currency, then label right-aligned) to 16."""
+    text = money(cents, currency) + " " + label
+    if len(text) <= 16:
+        return fit(text)
+    return _two(label, money(cents))
+
+
+# second line of a token result, for results that carry no amount
+_HINTS = {
+    codes.TOKEN_INVALID: "CHECK AND RETYPE",
+    codes.TOKEN_USED: "ALREADY ENTERED",
+    codes.TOKEN_OLD: "ASK A NEW TOKEN",
+    codes.TOKEN_LENGTH: "NEED 20 DIGITS",
+    codes.TOKEN_RECONNECT: "NO CUT TODAY",
+    codes.CUT_CANCELLED: "NO CUT TODAY",
+    codes.TOKEN_CLEAR: "ALERTS CLEARED",
+    codes.ENTRY_TIMEOUT: "TYPE IT AGAIN",
+    codes.TOKEN_TIME_BAD: "CALL SUPPLIER",
+    codes.TOKEN_REFUSED: "CALL SUPPLIER",
+}
+_PROTECT_LABELS = ("MEDICAL", "WEATHER", "COLD", "PROTECT")
+
+
 def _two(label, value):
     """label left, value right, 16 characters."""
     room = 16 - len(label)
@@ -43,14 +73,17 @@ class Display:
         self._result_code = -1
         self._result_value = 0
         self._result_ms = 0
+        self._result_split = None
         self._touch_ms = 0
         self._now_ms = 0
         self._shown = ["", ""]
         self._buf = bytearray(16)
 
-    def result(self, code, value, now_ms):
+    def result(self, code, value, now_ms, split=None):
+        """Shows a token result for 5 s; split = (to credit, to debt) of a top-up."""
         self._result_code = code
         self._result_value = value
+        self._result_split = split if split is not None and split[1] else None
         self._result_ms = now_ms
         self._now_ms = now_ms
         self.refresh(now_ms)
@@ -62,6 +95,10 @@ class Display:
 
     def refresh(self, now_ms):
         self._now_ms = now_ms
+        # forget an expired result: ticks wrap after 12 days, and a result compared by
+        # ticks_diff alone would come back for 6 days once the difference wrapped
+        if self._result_code >= 0 and ticks_diff(now_ms, self._result_ms) >= _RESULT_MS:
+            self._result_code = -1
         lines = self.lines()
         lcd = self.app.hw.lcd
         for row in (0, 1):
@@ -71,6 +108,21 @@ class Display:
                     lcd.write_line(row, lines[row])
                 except OSError:
                     pass   # a display fault must never stop the meter
+
+    def shown(self):
+        """The two lines last sent to the LCD (the console's `lcd`)."""
+        return [self._shown[0], self._shown[1]]
+
+    def ms_to_expiry(self, now_ms):
+        """Milliseconds until a result, a page or typed digits time out (-1: nothing shown
+        that times out), so that an event-driven simulator steps there."""
+        best = -1
+        if self._result_code >= 0:
+            best = max(0, _RESULT_MS - ticks_diff(now_ms, self._result_ms))
+        e = self.app.entry.ms_to_expiry(now_ms)
+        if e >= 0 and (best < 0 or e < best):
+            best = e
+        return best
 
     def _money(self, cents):
         return money(cents, self.app.cfg.currency)
@@ -83,6 +135,10 @@ class Display:
             entry.render(self._buf)
             return [fit("TOKEN %d DIGITS" % entry.count), self._buf.decode()]
         if self._result_code >= 0 and ticks_diff(now, self._result_ms) < _RESULT_MS:
+            split = self._result_split
+            if split is not None:
+                cur = app.cfg.currency
+                return [_amount_line(split[0], cur, "CREDIT"), _amount_line(split[1], cur, "DEBT")]
             return [fit(codes.text(self._result_code)), fit(self._detail())]
         if entry.page >= 0 and ticks_diff(now, self._touch_ms) < _PAGE_MS:
             return self._page(entry.page, entry.subpage)
@@ -93,33 +149,73 @@ class Display:
         v = self._result_value
         if code == codes.TOKEN_ACCEPTED or code == codes.EMERGENCY_TAKEN:
             return "+" + self._money(v)
-        if code == codes.KEYPAD_LOCKED:
+        if code == codes.KEYPAD_LOCKED or (code == codes.TOKEN_INVALID and v > 0):
             return "WAIT %d:%02d" % (v // 60, v % 60)
         if code == codes.TOKEN_NOCUT:
             return "%d DAYS" % v
-        return "CODE %d" % code
+        if code == codes.TOKEN_EMERGENCY:
+            return "AMOUNT " + self._money(v)
+        if code == codes.KEY_CHANGED:
+            return "KEY REVISION %d" % v
+        if code == codes.TIME_SET:
+            return self._when(self.app.meter.minute)
+        if code == codes.PROTECT_SET or code == codes.PROTECTED_CUSTOMER:
+            return self._protection(v // 10000)
+        return _HINTS.get(code, "")
+
+    def _protection(self, kind):
+        """'MEDICAL TO 31/01' (the last protected day), 'MEDICAL OFF', 'MEDICAL ON'."""
+        label = _PROTECT_LABELS[kind]
+        end = self.app.meter.protection_end(kind)
+        if end < 0:
+            return label + " OFF"
+        if end == meter_mod.NO_END:
+            return label + " ON"
+        return label + " TO " + self._when(end - 1)[:5]
 
     def _idle(self):
         app = self.app
         m = app.meter
-        line1 = _two("CREDIT", self._money(m.credit.credit_left()))
-        if m.supply == policy.ARMED:
+        c = m.credit
+        # the balance, as the console's `balance`; emergency credit in use is named on line 2
+        line1 = _two("CREDIT", self._money(c.balance))
+        # what alternates every 3 s: a planned cut, the main line, the emergency credit
+        # (and a refused /config.json, which must not hide the warnings)
+        armed = m.supply == policy.ARMED
+        nc = app.next_cut_minute() if m.clock.trusted and not armed else -1
+        ec = c.ec_available() or (c.ec_active and c.ec_amount > c.ec_used())
+        bad_cfg = getattr(app, "config_error", None) is not None
+        n = 1 + (1 if nc >= 0 else 0) + (1 if ec else 0) + (1 if bad_cfg else 0)
+        phase = (self._now_ms // _ALTERNATE_MS) % n
+        if nc >= 0:
+            if phase == 0:
+                return [line1, fit("CUT " + self._when(nc))]
+            phase -= 1
+        if ec:
+            if phase == 1:
+                if c.ec_active:
+                    return [line1, _two("EMERG. LEFT", money(c.ec_amount - c.ec_used()))]
+                return [line1, fit(codes.text(codes.EMERGENCY_OFFER))]
+            if phase > 1:
+                phase -= 1
+        if bad_cfg and phase == 1:
+            return [line1, fit(codes.text(codes.CONFIG_ERROR))]
+        if armed:
             return [line1, fit(codes.text(codes.ARMED))]
+        return [line1, fit(self._main_line())]
+
+    def _main_line(self):
+        app = self.app
+        m = app.meter
         if app.storage_code:
-            return [line1, fit(codes.text(app.storage_code))]
+            return codes.text(app.storage_code)
         if not m.clock.trusted:
-            return [line1, fit(codes.text(m.clock.code))]
+            return codes.text(m.clock.code)
         if app.hw.relay.failed:
-            return [line1, fit(codes.text(codes.RELAY_FAILED))]
-        nc = app.next_cut_minute()
-        if nc >= 0 and (self._now_ms // _ALTERNATE_MS) % 2 == 0:
-            return [line1, fit("CUT " + self._when(nc))]
+            return codes.text(codes.RELAY_FAILED)
         if m.reason == codes.SUPPLY_ON and m.warn_level:
-            return [line1, fit(codes.text(codes.LOW_CREDIT_1 if m.warn_level == 1
-                                          else codes.LOW_CREDIT_2))]
-        if m.reason == codes.SUPPLY_ON and m.credit.ec_available():
-            return [line1, fit(codes.text(codes.EMERGENCY_OFFER))]
-        return [line1, fit(codes.text(m.reason))]
+            return codes.text(codes.LOW_CREDIT_1 if m.warn_level == 1 else codes.LOW_CREDIT_2)
+        return codes.text(m.reason)
 
     def _when(self, minute):
         cfg = self.app.cfg
@@ -132,9 +228,23 @@ class Display:
         m = app.meter
         c = m.credit
         if page == 0:
-            if sub % 2 == 0:
+            # balance, debt, then each protection in force (or NONE)
+            active = 0
+            for kind in range(4):
+                if m.protection_end(kind) >= 0:
+                    active += 1
+            sub %= 2 + (active if active else 1)
+            if sub == 0:
                 return [fit("BALANCE"), fit(self._money(c.balance))]
-            return [fit("DEBT"), fit(self._money(c.debt))]
+            if sub == 1:
+                return [fit("DEBT"), fit(self._money(c.debt))]
+            if not active:
+                return [fit("PROTECTION"), fit("NONE")]
+            for kind in range(4):
+                if m.protection_end(kind) >= 0:
+                    if sub == 2:
+                        return [fit("PROTECTION"), fit(self._protection(kind))]
+                    sub -= 1
         if page == 1:
             if c.ec_active:
                 return [fit("EMERGENCY ACTIVE"), fit("USED " + self._money(c.ec_used()))]
@@ -143,7 +253,19 @@ class Display:
                 return [fit("EMERGENCY " + money(avail)), fit("PRESS # TO TAKE")]
             return [fit("EMERGENCY CREDIT"), fit("NOT AVAILABLE")]
         if page == 2:
-            if sub % 2 == 0:
+            # last token, next cut, and (cold-home hold configured) the meter's temperature
+            sub %= 3 if app.cfg.cold_hold else 2
+            if sub == 2:
+                q = m.temp_q
+                if q == meter_mod.TEMP_UNKNOWN:
+                    return [fit("METER TEMP."), fit("NOT READ")]
+                tenths = q * 10 // 4
+                sign = "-" if tenths < 0 else ""
+                tenths = -tenths if tenths < 0 else tenths
+                return [_two("METER TEMP.", "%s%d.%dC" % (sign, tenths // 10, tenths % 10)),
+                        fit(codes.text(codes.COLD_HOLD_ON if m.cold_home
+                                       else codes.COLD_HOLD_OFF))]
+            if sub == 0:
                 r = app.last_result
                 if r is None:
                     return [fit("LAST TOKEN"), fit("NONE")]
@@ -156,12 +278,16 @@ class Display:
             return [fit(label), fit(self._when(m.minute))]
         if sub == 1:
             err = app.storage_code or (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
-                (0 if m.clock.trusted else m.clock.code)
+                (0 if m.clock.trusted else m.clock.code) or \
+                (codes.CONFIG_ERROR if getattr(app, "config_error", None) else 0)
             return [fit("ERROR CODE %d" % err), fit(codes.text(err) if err else "NO ERROR")]
         events = app.log.newest(sub - 1)
         if len(events) < sub - 1:
             return [fit("END OF LOG"), fit("%d EVENTS" % len(events))]
         utc, trusted, mono, code, value = events[sub - 2]
+        if utc is None:
+            # logged while the clock was unknown: no date rather than a false one
+            return [fit("E%d NO DATE" % code), fit(codes.text(code))]
         t = calendar.local_time(utc, app.cfg.tz_std_minutes * 60, app.cfg.tz_eu_dst)
         return [fit("E%d %02d/%02d %02d:%02d" % (code, t[2], t[1], t[3], t[4])),
                 fit(codes.text(code))]

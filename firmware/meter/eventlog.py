@@ -8,11 +8,13 @@ damaged file gives an empty or partial log, never an exception.
 
 Entry (little-endian, 20 bytes):
     0  4  seq      u32, 1 for the first event; 0 = never written
-    4  4  utc      u32 Unix seconds (the clock as the meter saw it, trusted or not)
+    4  4  utc      u32 Unix seconds (the clock as the meter saw it, trusted or not); 0 when
+                   the date was unknown (flag bit 1)
     8  4  mono     u32 seconds since boot
    12  4  value    i32
    16  1  code     u8 (meter.core.codes, all below 100)
-   17  1  flags    bit 0 the clock was trusted; bits 4-7 the layout version (1)
+   17  1  flags    bit 0 the clock was trusted; bit 1 no date (an RTC outage: only `mono`
+                   tells when); bits 4-7 the layout version (1)
    18  2  check    low 16 bits of CRC32 of bytes 0..17
 
 A sequence number is valid only in its own ring entry and only within `entries` of the
@@ -33,6 +35,7 @@ _BODY = const(18)
 _FMT = "<IIIiBB"
 _VERSION = const(0x10)
 _TRUSTED = const(0x01)
+_NODATE = const(0x02)
 _ENOENT = const(2)
 _RAM_MAX = const(8)
 _U32 = 0xFFFFFFFF
@@ -54,6 +57,7 @@ class EventLog:
         self._buf = bytearray(ENTRY_SIZE)
         self._valid = bytearray((entries + 7) // 8)
         self._ram = []                     # (seq, utc, trusted, mono, code, value) not on flash
+                                           # (utc None: no date)
         self._loaded = False
 
     # --- bitmap of ring entries holding a valid entry ------------------------------------
@@ -70,14 +74,14 @@ class EventLog:
     # --- decoding ------------------------------------------------------------------------
 
     def _decode(self):
-        """The entry in _buf -> (seq, utc, trusted, mono, code, value), or None."""
+        """The entry in _buf -> (seq, utc or None, trusted, mono, code, value), or None."""
         buf = self._buf
         seq, utc, mono, value, code, flags = struct.unpack_from(_FMT, buf, 0)
         if seq == 0 or flags & 0xF0 != _VERSION:
             return None
         if crc32(memoryview(buf)[:_BODY]) & 0xFFFF != buf[_BODY] | (buf[_BODY + 1] << 8):
             return None
-        return seq, utc, flags & _TRUSTED, mono, code, value
+        return seq, None if flags & _NODATE else utc, flags & _TRUSTED, mono, code, value
 
     def load(self):
         """Reads the ring from flash; a missing or damaged file is an empty or partial log."""
@@ -109,15 +113,15 @@ class EventLog:
     # --- appending -----------------------------------------------------------------------
 
     def append(self, utc, trusted, mono, code, value):
-        """Logs one event -> True when it reached the file, False when it is kept in RAM
-        only (the filesystem failed; the meter carries on)."""
+        """Logs one event (utc None: the date is unknown) -> True when it reached the file,
+        False when it is kept in RAM only (the filesystem failed; the meter carries on)."""
         if not self._loaded:
             self.load()
         n = self.entries
         seq = self.seq + 1
         slot = seq % n
-        flags = _VERSION | (_TRUSTED if trusted else 0)
-        utc = _clamp(utc, 0, _U32)
+        flags = _VERSION | (_TRUSTED if trusted else 0) | (_NODATE if utc is None else 0)
+        utc = 0 if utc is None else _clamp(utc, 0, _U32)
         mono = _clamp(mono, 0, _U32)
         value = _clamp(value, -0x80000000, 0x7FFFFFFF)
         code = _clamp(code, 0, 255)
@@ -133,7 +137,8 @@ class EventLog:
             self._set(slot, True)
             return True
         self.ok = False
-        self._ram.append((seq, utc, flags & _TRUSTED, mono, code, value))
+        self._ram.append((seq, None if flags & _NODATE else utc, flags & _TRUSTED, mono, code,
+                          value))
         if len(self._ram) > _RAM_MAX:
             self._ram.pop(0)
         return False
@@ -185,7 +190,8 @@ class EventLog:
         return total + len(self._ram)
 
     def newest(self, n):
-        """-> up to n entries, newest first, each (utc, trusted 0/1, mono, code, value)."""
+        """-> up to n entries, newest first, each (utc or None, trusted 0/1, mono, code,
+        value); utc is None for an event logged while the date was unknown."""
         if not self._loaded:
             self.load()
         out = []

@@ -8,10 +8,15 @@ setting) is part of the meter's atomic record: `Meter.blobs()` asks the desk for
 Results are (word, code, value, set_rtc_minute): the console word (accepted, invalid, used,
 old, locked), the code shown on the LCD, a value (minor units credited, days registered, or
 seconds of lockout left), and the minute to write into the RTC for a set-time token (else None).
+A credit top-up also leaves `split` = (to credit, to debt), worked out before it is applied
+(meter.core.credit.Credit.split), for the LCD and the console; else None.
 """
 import struct
 
+from micropython import const
+
 from meter.core import calendar, codes
+from meter.core import meter as meter_mod
 from meter.core import token as native
 from meter.core.clock import from_unix
 from meter.core.lockout import Lockout
@@ -21,6 +26,7 @@ from meter.core import replay as replay_mod
 
 _HEAD = "<HBi"
 _HEAD_SIZE = struct.calcsize(_HEAD)
+_LAST_DAY = const(36524)             # 2099-12-31, days since 2000-01-01: the calendar's end
 _RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
 
 
@@ -34,6 +40,7 @@ class TokenDesk:
         self.ec_setting = -1               # emergency amount set by token (-1: configuration)
         self.replay = Replay()
         self.lock = Lockout(cfg.lockout_cap_s)
+        self.split = None                  # (to credit, to debt) of the last top-up
         self._key = native.prepare(meter_key) if meter_key else None
         self.opg = None
         self._opg_decoder = None
@@ -85,6 +92,7 @@ class TokenDesk:
 
     def enter(self, digits, status, osf, minute, second, mono_s):
         m = self.meter
+        self.split = None
         now_s = minute * 60 + second
         left = self.lock.locked_for(now_s)
         if left:
@@ -121,6 +129,7 @@ class TokenDesk:
         self.lock.valid(now_s)
         rtc = None
         if kind == native.SET_TIME:
+            m.trust_source = codes.TIME_SET
             if m.clock.set_time(issue, mono_s) != 0:
                 m.event(codes.TOKEN_TIME_BAD, token_id)
                 m.commit = 2
@@ -132,6 +141,7 @@ class TokenDesk:
             m.second = 0
             m.local.update(issue)
         else:
+            m.trust_source = codes.TOKEN_ACCEPTED
             m.clock.token_seen(issue, status, osf, minute, second, mono_s)
             code, shown = self._apply(kind, value, token_id, issue)
             if code < 0:
@@ -152,8 +162,16 @@ class TokenDesk:
         m = self.meter
         if kind == native.CREDIT:
             m.record_lost = False
-            m.topup(value)
+            self._topup(value)
             return codes.TOKEN_ACCEPTED, value
+        if kind == native.PROTECT:
+            which, days = native.protect_split(value)
+            end_day = native.protect_end_day(token_id, self.base, value)
+            if end_day > _LAST_DAY:
+                end_day = _LAST_DAY            # past the calendar's 2099: on to its end
+            m.protect_until(which, _local_midnight(end_day, self.cfg) if end_day >= 0 else -1)
+            return (codes.PROTECTED_CUSTOMER if which == meter_mod.PROTECT_CUSTOMER
+                    else codes.PROTECT_SET), which * 10000 + days
         if kind == native.RECONNECT:
             m.reconnect()
             return codes.TOKEN_RECONNECT, 0
@@ -204,7 +222,7 @@ class TokenDesk:
         if kind == openpaygo.ADD:
             m.free = False
             m.record_lost = False
-            m.topup(value * unit)
+            self._topup(value * unit)
             shown = value * unit
         elif kind == openpaygo.SET:
             m.free = False
@@ -218,6 +236,13 @@ class TokenDesk:
         m.commit = 2
         m.redecide()
         return self._done("accepted", codes.TOKEN_ACCEPTED, shown)
+
+
+    def _topup(self, amount):
+        m = self.meter
+        to_debt, to_credit = m.credit.split(amount, m.local.week)
+        self.split = (to_credit, to_debt)
+        m.topup(amount)
 
 
 def _local_midnight(day2000, cfg):

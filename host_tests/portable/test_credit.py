@@ -13,7 +13,7 @@ def test_pulses_charge_whole_cents_and_carry_fractions():
     c.balance = 1000
     for _ in range(999):
         c.pulses(1, False)
-    assert c.energy_wh == 999
+    assert c.energy_total_wh() == 999
     assert c.balance == 1000 - 28            # 28.4715 c: 28 charged, the rest carried
     c.pulses(1, False)
     assert c.balance == 1000 - 28 and c.energy_charged == 28
@@ -33,9 +33,9 @@ def test_day_and_night_rates():
 def test_other_pulse_rates():
     c = Credit(Config({"imp_per_kwh": 800, "tariff": "single", "price_single": 30000}))
     c.pulses(800, False)
-    assert c.energy_wh == 1000 and c.balance == -30
+    assert c.energy_total_wh() == 1000 and c.balance == -30
     c.pulses(1, False)                       # 1.25 Wh
-    assert c.energy_wh == 1001 and c.pulse_frac == 200
+    assert c.energy_total_wh() == 1001 and c.pulse_frac == 200
 
 
 def test_standing_charge():

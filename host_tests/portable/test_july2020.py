@@ -17,6 +17,7 @@ def household(start):
     rig = Rig(start, balance=-2000)            # ran into friendly credit during the lockdown
     rig.meter.register_nocut(REG_START, REG_END)
     rig.meter.warn_since = local_minute(2020, 6, 1)   # warned long ago
+    rig.meter.ec_offer_since = local_minute(2020, 6, 1)   # emergency credit offered, not taken
     rig.step()
     return rig
 
@@ -61,6 +62,7 @@ def test_registration_mis_set_a_day_early_still_cannot_cut_at_night():
     rig = Rig(local_minute(2020, 7, 2, 20, 0), balance=-2000)
     rig.meter.register_nocut(REG_START, local_minute(2020, 7, 2, 23, 0))
     rig.meter.warn_since = local_minute(2020, 6, 1)
+    rig.meter.ec_offer_since = local_minute(2020, 6, 1)
     assert first_open(rig, local_minute(2020, 7, 3, 7, 59)) == -1
     # the next allowed window is Friday morning
     assert first_open(rig, local_minute(2020, 7, 3, 16, 0)) == local_minute(2020, 7, 3, 8, 0)

@@ -91,6 +91,8 @@ CASES = (
     (T.NOCUT, T.nocut_value(63, 256)),
     (T.EMERGENCY, 0), (T.EMERGENCY, 1200), (T.EMERGENCY, T.EMERGENCY_MAX),
     (T.KEY_CHANGE, T.keychange_value(1, 0)), (T.KEY_CHANGE, T.keychange_value(1023, 15)),
+    (T.PROTECT, T.protect_value(0, 61)), (T.PROTECT, T.protect_value(3, 0)),
+    (T.PROTECT, T.protect_value(2, T.PROTECT_MAX_DAYS)),
 )
 
 
@@ -109,7 +111,7 @@ def test_round_trip_of_every_kind():
             seen.add(digits)
     assert len(seen) == len(CASES) * 4
     kinds = set(k for k, _ in CASES)
-    assert len(kinds) == 8 and len(T.NAMES) == 9
+    assert len(kinds) == 9 and len(T.NAMES) == 10
 
 
 def test_value_helpers():
@@ -128,7 +130,7 @@ def test_value_helpers():
 def test_encode_refuses_what_the_format_cannot_carry():
     for kind, value, tid in (
             (T.CREDIT, -1, 0), (T.CREDIT, 65601, 0), (T.CREDIT, 6553600, 0),
-            (T.CREDIT, 6553501, 0), (T.INVALID, 0, 0), (9, 0, 0), (T.RECONNECT, 1, 0),
+            (T.CREDIT, 6553501, 0), (T.INVALID, 0, 0), (10, 0, 0), (T.PROTECT, 4 << 12, 0), (T.RECONNECT, 1, 0),
             (T.SET_TIME, 5, 0), (T.EMERGENCY, 16384, 0), (T.EMERGENCY, -1, 0),
             (T.NOCUT, 1 << 14, 0), (T.KEY_CHANGE, 5, 0), (T.KEY_CHANGE, 1 << 14, 0),
             (T.CREDIT, 100, -1), (T.CREDIT, 100, T.ID_LIMIT)):
@@ -187,7 +189,9 @@ def test_non_canonical_fields_are_invalid_even_with_a_good_mac():
     assert T.decode(KEY, with_mac(0x10000 | 700)) == (T.CREDIT, 70000, 99)
     assert T.decode(KEY, with_mac(0x10000 | 5))[0] == T.INVALID       # 500 belongs to e=0
     assert T.decode(KEY, with_mac(0x10000 | 655))[0] == T.INVALID
-    assert T.decode(KEY, with_mac(0x20000 | (7 << 14)))[0] == T.INVALID   # reserved kind
+    # kind 9 (class bits 16-14 = 7, once reserved) is PROTECT: every value is canonical
+    assert T.decode(KEY, with_mac(0x20000 | (7 << 14))) == (T.PROTECT, 0, 99)
+    assert T.decode(KEY, with_mac(0x20000 | (7 << 14) | 0x3FFF)) == (T.PROTECT, 0x3FFF, 99)
     for kind in (T.RECONNECT, T.CANCEL_CUT, T.SET_TIME, T.CLEAR):
         assert T.decode(KEY, with_mac(0x20000 | ((kind - 2) << 14)))[0] == kind
         assert T.decode(KEY, with_mac(0x20000 | ((kind - 2) << 14) | 1))[0] == T.INVALID

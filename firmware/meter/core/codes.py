@@ -4,7 +4,8 @@ Numbers never change meaning once released: bench scripts, the event log on flas
 staff reading a code over the phone all depend on them.  New codes take new numbers.
 
 Ranges: 0-29 supply decisions, 30-39 clock, 40-59 tokens and keypad, 60-69 hardware and
-storage, 70-79 money, 80-89 console, 90-99 events.
+storage, 70-79 money, 80-89 console, 90-99 events, 120-139 protections, cold-home hold and the
+event log's story (what the household and the utility see).
 """
 from micropython import const
 
@@ -87,6 +88,19 @@ BUTTON = const(93)
 CONFIG_CHANGED = const(94)
 PROTECT_CHANGED = const(95)
 
+# Protections, cold-home hold, the story of the event log (ux range 120-139)
+COLD = const(120)             # cold protection set by token: no cut
+COLD_HOME = const(121)        # cold-home hold: the meter cupboard is below the threshold
+COLD_HOLD_ON = const(122)     # event, value: temperature in tenths of a degree C
+COLD_HOLD_OFF = const(123)    # event, value: temperature in tenths of a degree C
+PROTECT_SET = const(124)      # protection token accepted, value: kind * 10000 + days
+PROTECT_ENDED = const(125)    # a protection reached its end date, value: kind
+TRUST_READING = const(126)    # source of a trust change: an RTC reading
+TRUST_NETWORK = const(127)    # source of a trust change: authenticated network time
+WARNING_START = const(128)    # low-credit notice period starts, value: credit left
+CONFIG_ERROR = const(129)     # /config.json refused (defaults used), value: 1 not JSON, 2 bad setting
+PROTECTED_CUSTOMER = const(130)   # result of a protected-customer token
+
 # (code, console name, LCD text <= 16 chars).  One table so that a code, its word and its text
 # cannot drift apart; looked up only when a code changes, never per tick.
 _TABLE = (
@@ -154,6 +168,17 @@ _TABLE = (
     (BUTTON, "button", "BUTTON"),
     (CONFIG_CHANGED, "config_changed", "CONFIG CHANGED"),
     (PROTECT_CHANGED, "protect_changed", "PROTECT CHANGED"),
+    (COLD, "cold", "NO CUT: COLD"),
+    (COLD_HOME, "cold_home", "NO CUT: TOO COLD"),
+    (COLD_HOLD_ON, "cold_hold_on", "COLD HOLD ON"),
+    (COLD_HOLD_OFF, "cold_hold_off", "COLD HOLD OFF"),
+    (PROTECT_SET, "protect_set", "PROTECTION SET"),
+    (PROTECT_ENDED, "protect_ended", "PROTECTION ENDED"),
+    (TRUST_READING, "trust_reading", "RTC READING"),
+    (TRUST_NETWORK, "trust_network", "NETWORK TIME"),
+    (WARNING_START, "warning_start", "WARNING STARTED"),
+    (CONFIG_ERROR, "config_error", "CONFIG ERROR"),
+    (PROTECTED_CUSTOMER, "protected_customer", "PROTECTED CUST."),
 )
 
 
@@ -173,7 +198,7 @@ def name(code):
 def text(code):
     """The LCD text for a code, at most 16 characters."""
     row = _row(code)
-    return row[2] if row else "CODE %d" % code
+    return row[2] if row else "UNKNOWN EVENT"
 
 
 def all_codes():

@@ -22,6 +22,7 @@ DEFAULTS = {
     "standing_charge": 30,         # minor units per local day, taken at local midnight
     "emergency_amount": 1200,      # EUR 12 (ORES electricity)
     "emergency_offer_below": 100,  # offered when credit left falls below this
+    "emergency_auto": False,       # True: taken by itself when a cut would otherwise be due
     "debt_recovery_pct": 25,       # share of each top-up that repays outside debt
     "debt_weekly_cap": 1000,       # at most this much recovered per week (Mon-Sun local)
     "opening_debt": 0,             # outside debt loaded when the meter is provisioned
@@ -43,6 +44,11 @@ DEFAULTS = {
     "limiter_reclose_s": 60,
     "auto_reconnect": False,       # True: no # press needed when supply may come back
     "extra_holidays": [],          # ints: yyyymmdd once, or mmdd every year
+    # cold-home hold (docs/cold_hold.md): the DS3231's own thermometer, +-3 C, in the cupboard
+    "cold_hold": False,            # no cut while the meter's temperature is below the threshold
+    "cold_hold_below": 100,        # tenths of a degree C: on below 10.0 C
+    "cold_hold_hysteresis": 20,    # tenths of a degree C: off at or above threshold + this
+    "cold_hold_min_s": 21600,      # seconds the hold lasts at least once on (6 h)
     # time (§4)
     "tz_std_minutes": 60,          # Europe/Brussels: CET
     "tz_eu_dst": True,             # EU rule: last Sunday of March/October at 01:00 UTC
@@ -109,6 +115,22 @@ class Config:
         return out
 
 
+def config_from_json(text):
+    """/config.json's text -> (Config, None), or (the defaults, (what was wrong, not_json)) so
+    that a bad file never stops the meter and the LCD, `status` and the event log say why."""
+    import json
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Config(), ("config.json is not JSON", True)
+    if not isinstance(data, dict):
+        return Config(), ("config.json is not a JSON object", True)
+    try:
+        return Config(data), None
+    except ValueError as e:
+        return Config(), ("config.json: %s" % e.args[0], False)
+
+
 def _check_ranges(cfg, new):
     def get(k):
         return new[k] if k in new else getattr(cfg, k)
@@ -119,7 +141,8 @@ def _check_ranges(cfg, new):
     for key in ("price_day", "price_night", "price_single", "standing_charge", "emergency_amount",
                 "debt_weekly_cap", "opening_debt", "limiter_watts", "limiter_trip_s", "limiter_reclose_s",
                 "notice", "topup_margin", "max_off_days", "drift_s_per_day", "openpaygo_unit",
-                "lockout_cap_s", "token_time_window", "openpaygo_starting_code"):
+                "lockout_cap_s", "token_time_window", "openpaygo_starting_code",
+                "cold_hold_hysteresis", "cold_hold_min_s"):
         if get(key) < 0:
             raise ValueError("%s: must not be negative" % key)
     if not 0 <= get("debt_recovery_pct") <= 100:
@@ -135,6 +158,8 @@ def _check_ranges(cfg, new):
         v = get(key)
         if not (1 <= v // 100 <= 12 and 1 <= v % 100 <= 31):
             raise ValueError("%s: mmdd" % key)
+    if not -400 <= get("cold_hold_below") <= 850:
+        raise ValueError("cold_hold_below: tenths of a degree C, -400 to 850")
     if not -720 <= get("tz_std_minutes") <= 840:
         raise ValueError("tz_std_minutes: -720 to 840")
     key = get("openpaygo_key")

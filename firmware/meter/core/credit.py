@@ -29,7 +29,11 @@ class Credit:
         self.ec_amount = 0            # emergency credit granted while active
         self.frac = 0                 # energy cost not yet charged (see module doc)
         self.pulse_frac = 0           # pulses not yet a whole Wh, times 1000
-        self.energy_wh = 0            # total energy metered
+        # total energy metered, split so that neither part outgrows a small int (2**30 on a
+        # 32-bit port: 1.07 GWh would be 2.5 years at 100 kW) nor the record's int32:
+        # energy_kwh whole kWh (100 kW for 1,000 years fits), energy_wh the rest, 0..999
+        self.energy_kwh = 0
+        self.energy_wh = 0
         self.week = -1                # Monday-based week index of week_recovered
         self.week_recovered = 0
         # running totals for audit and the conservation tests
@@ -47,6 +51,10 @@ class Credit:
         if self.ec_active:
             return self.balance + self.ec_amount
         return self.balance
+
+    def energy_total_wh(self):
+        """Total energy metered in Wh (a long int past 2**30 on a board: not for the tick)."""
+        return self.energy_kwh * 1000 + self.energy_wh
 
     def ec_used(self):
         if not self.ec_active or self.balance >= 0:
@@ -81,7 +89,12 @@ class Credit:
         pf = self.pulse_frac + n * _MILLI
         wh = pf // imp
         self.pulse_frac = pf - wh * imp
-        self.energy_wh += wh
+        e = self.energy_wh + wh
+        if e >= 1000:
+            k = e // 1000
+            self.energy_kwh += k
+            e -= k * 1000
+        self.energy_wh = e
         if cfg.tariff == "single":
             price = cfg.price_single
         elif night:

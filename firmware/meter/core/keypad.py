@@ -131,6 +131,15 @@ class Entry:
             return TIMEOUT
         return NONE
 
+    def ms_to_expiry(self, now_ms):
+        """Milliseconds until tick() will discard the digits or close the page (-1: neither
+        is open)."""
+        if self.count == 0 and self.page < 0:
+            return -1
+        limit = self.timeout_ms if self.count else self.page_ms
+        left = limit - ticks_diff(now_ms, self._last_ms)
+        return left if left > 0 else 0
+
     def press(self, key, now_ms):
         """One key -> NONE, DIGIT, DELETE, SUBMIT, HASH, PAGE or IGNORED."""
         if not isinstance(key, str) or len(key) != 1:

@@ -20,6 +20,16 @@ _DAY0 = const(10957)          # unix day number of 2000-01-01
 _CHECKPOINT_S = const(1800)
 _EVENTS = const(16)           # events buffered between two drains by the app
 
+# Protections with an end date (ux): the kind numbers are the protection token's field
+# (meter.core.token.protect_value); NO_END marks one set without an end (console, config).
+PROTECT_MEDICAL = const(0)
+PROTECT_WEATHER = const(1)
+PROTECT_COLD = const(2)
+PROTECT_CUSTOMER = const(3)
+PROTECT_NAMES = ("medical", "weather", "cold", "protected")
+NO_END = const(0x3FFFFFFF)
+TEMP_UNKNOWN = const(-32768)
+
 # commit urgency
 COMMIT_NONE = const(0)
 COMMIT_CHECKPOINT = const(1)
@@ -101,6 +111,14 @@ class Meter:
         self.medical = False
         self.weather = False
         self.protected = cfg.protected_customer
+        # protections' end minutes (-1 off, NO_END: no end date), in PROTECT_* order
+        self.medical_until = -1
+        self.weather_until = -1
+        self.cold = False             # cold protection (token)
+        self.cold_until = -1
+        self.protected_until = NO_END if cfg.protected_customer else -1
+        self.ec_offer_since = -1      # minute emergency credit was first offered (-1: not)
+        self.cold_home = False        # cold-home hold on (the DS3231 read below threshold)
         self.free = False
         self.record_lost = False      # no valid record at boot: no cut until a credit token
         self.charged_day = -1         # last local day whose standing charge was taken
@@ -123,6 +141,9 @@ class Meter:
         self.desk = None              # the token layer, whose state joins the record
         self.trusted_prev = False     # trust at the last decision (restored from the record)
         self.alerts_cleared = False
+        self.trust_source = codes.TRUST_READING  # what the next trust change comes from
+        self.temp_q = TEMP_UNKNOWN    # DS3231 temperature, quarter degrees C
+        self.cold_since = 0           # mono_s the cold-home hold came on
         # event ring: (code, value) pairs waiting for the app to log them
         self._ev_code = [0] * _EVENTS
         self._ev_value = [0] * _EVENTS
@@ -171,9 +192,9 @@ class Meter:
         if dt < 0:
             dt = 0
         self.mono_s = mono_s
+        self.trust_source = codes.TRUST_READING
         clock.check(status, osf, minute, second, mono_s)
         if clock.changed:
-            self.event(codes.CLOCK_TRUSTED if clock.trusted else clock.code)
             self.commit = COMMIT_NOW
         if status == 0:
             self.minute = minute
@@ -191,6 +212,8 @@ class Meter:
             self.credit.pulses(pulses, self.is_night())
             self.unsaved_pulses += pulses
         self._standing(dt)
+        self._expire()
+        self._cold_check()
         self._warnings()
         # limiter timing
         if self.power_w > cfg.limiter_watts > 0 and self.supply == policy.LIMITED:
@@ -200,11 +223,14 @@ class Meter:
         return self._decide()
 
     def _sync_trust(self):
-        """Notices trust coming back, whichever way it came (a reading, a set-time token, a
-        vending token)."""
+        """Notices trust coming back or going, whichever way (a reading, a set-time token, a
+        vending token, network time), and logs it once with that source as the value."""
         trusted = self.clock.trusted
-        if trusted and not self.trusted_prev:
-            self._trust_gained()
+        if trusted != self.trusted_prev:
+            self.event(codes.CLOCK_TRUSTED if trusted else self.clock.code, self.trust_source)
+            self.commit = COMMIT_NOW
+            if trusted:
+                self._trust_gained()
         self.trusted_prev = trusted
 
     def _trust_gained(self):
@@ -216,6 +242,9 @@ class Meter:
         self.untrusted_s = 0
         if self.warn_since >= 0:
             self.warn_since = self.minute
+            self.event(codes.WARNING_START, self.credit.credit_left())
+        if self.ec_offer_since >= 0:
+            self.ec_offer_since = self.minute
 
     def _standing(self, dt):
         credit = self.credit
@@ -246,6 +275,128 @@ class Meter:
             self.warn_since = -1
         elif self.warn_since < 0:
             self.warn_since = self.minute
+            self.event(codes.WARNING_START, self.credit.credit_left())
+        self._offer()
+
+    def _offer(self):
+        """Emergency credit on offer: when the offer started (the LCD shows it from then on;
+        no cut before it has been offered for `notice`), or taken by itself when configured
+        and a cut would otherwise be due."""
+        credit = self.credit
+        avail = credit.ec_available()
+        if not avail:
+            self.ec_offer_since = -1
+            return
+        if self.cfg.emergency_auto and credit.credit_left() < self.cfg.disconnect_threshold:
+            credit.accept_emergency()
+            self.event(codes.EMERGENCY_TAKEN, avail)
+            self.commit = COMMIT_NOW
+            self.ec_offer_since = -1
+            return
+        if self.ec_offer_since < 0:
+            self.ec_offer_since = self.minute
+            self.event(codes.EMERGENCY_OFFER, avail)
+            self.commit = COMMIT_NOW
+
+    # --- protections with an end date, cold-home hold ------------------------------------
+
+    def _proven_past(self, minute):
+        """True when the true time is provably at or after `minute`: an expiry errs towards
+        protection while the clock is untrusted or its error unbounded."""
+        clock = self.clock
+        if not clock.trusted:
+            return False
+        err = getattr(clock, "error_s", 0)
+        if err < 0:
+            return False
+        return (self.minute - minute) * 60 + self.second >= err
+
+    def _expire(self):
+        # (a flag on with a negative end, e.g. set directly, has no end date)
+        m = self.minute
+        if self.medical and 0 <= self.medical_until <= m and \
+                self._proven_past(self.medical_until):
+            self._ended(PROTECT_MEDICAL)
+        if self.weather and 0 <= self.weather_until <= m and \
+                self._proven_past(self.weather_until):
+            self._ended(PROTECT_WEATHER)
+        if self.cold and 0 <= self.cold_until <= m and self._proven_past(self.cold_until):
+            self._ended(PROTECT_COLD)
+        if self.protected and 0 <= self.protected_until <= m and \
+                self._proven_past(self.protected_until):
+            self._ended(PROTECT_CUSTOMER)
+
+    def _ended(self, kind):
+        self._protect(kind, -1)
+        self.event(codes.PROTECT_ENDED, kind)
+        self.commit = COMMIT_NOW
+
+    def _protect(self, kind, until):
+        on = until >= 0
+        if kind == PROTECT_MEDICAL:
+            self.medical = on
+            self.medical_until = until
+        elif kind == PROTECT_WEATHER:
+            self.weather = on
+            self.weather_until = until
+        elif kind == PROTECT_COLD:
+            self.cold = on
+            self.cold_until = until
+        elif kind == PROTECT_CUSTOMER:
+            self.protected = on
+            self.protected_until = until
+        else:
+            raise ValueError("unknown protection: %d" % kind)
+
+    def protect_until(self, kind, until):
+        """Sets protection `kind` (PROTECT_*) until minute `until` (NO_END: no end date;
+        -1 or a past minute: off) and re-decides."""
+        if 0 <= until <= self.minute:
+            until = -1
+        self._protect(kind, until)
+        self.event(codes.PROTECT_SET, kind * 10000 + (
+            0 if until < 0 else 9999 if until == NO_END else (until - self.minute) // 1440))
+        self.commit = COMMIT_NOW
+        return self._decide()
+
+    def protection_end(self, kind):
+        """-> the end minute of protection `kind` (-1 off, NO_END no end)."""
+        if kind == PROTECT_MEDICAL:
+            on, until = self.medical, self.medical_until
+        elif kind == PROTECT_WEATHER:
+            on, until = self.weather, self.weather_until
+        elif kind == PROTECT_COLD:
+            on, until = self.cold, self.cold_until
+        else:
+            on, until = self.protected, self.protected_until
+        if not on:
+            return -1
+        return until if until >= 0 else NO_END
+
+    def temperature(self, quarters):
+        """A DS3231 temperature reading (quarter degrees C), or None when the bus failed
+        (the hold keeps its state: an unreadable sensor neither starts nor ends it)."""
+        if quarters is not None:
+            self.temp_q = quarters
+        self._cold_check()
+
+    def _cold_check(self):
+        cfg = self.cfg
+        q = self.temp_q
+        if not self.cold_home:
+            if cfg.cold_hold and q != TEMP_UNKNOWN and q * 10 < cfg.cold_hold_below * 4:
+                self.cold_home = True
+                self.cold_since = self.mono_s
+                self.event(codes.COLD_HOLD_ON, q * 10 // 4)
+                self.commit = COMMIT_NOW
+            return
+        if not cfg.cold_hold or (
+                q != TEMP_UNKNOWN and
+                q * 10 >= (cfg.cold_hold_below + cfg.cold_hold_hysteresis) * 4 and
+                self.mono_s - self.cold_since >= cfg.cold_hold_min_s):
+            self.cold_home = False
+            self.event(codes.COLD_HOLD_OFF, q * 10 // 4 if q != TEMP_UNKNOWN else 0)
+            self.commit = COMMIT_NOW
 
     def _fill(self, s, lc, m):
         cfg = self.cfg
@@ -262,6 +413,10 @@ class Meter:
         s.registration = self.reg_start <= m < self.reg_end
         s.medical = self.medical
         s.weather = self.weather
+        s.cold = self.cold
+        s.cold_home = self.cold_home
+        s.ec_unoffered = self.credit.ec_available() > 0 and (
+            self.ec_offer_since < 0 or m - self.ec_offer_since < cfg.notice)
         s.protected = self.protected
         s.cancelled = m < self.cancel_until
         s.notice_ok = self.warn_since >= 0 and m - self.warn_since >= cfg.notice
@@ -364,14 +519,12 @@ class Meter:
         self.power_w = watts if watts > 0 else 0
 
     def set_protect(self, kind, on):
-        if kind == "medical":
-            self.medical = on
-        elif kind == "weather":
-            self.weather = on
-        elif kind == "winter":
-            self.protected = on
-        else:
+        """Console/test mode: a protection on (without an end date) or off."""
+        if kind == "winter":
+            kind = "protected"
+        if kind not in PROTECT_NAMES:
             raise ValueError("unknown protection: %s" % kind)
+        self._protect(PROTECT_NAMES.index(kind), NO_END if on else -1)
         self.event(codes.PROTECT_CHANGED, 1 if on else 0)
         self.commit = COMMIT_NOW
         return self._decide()
@@ -420,7 +573,10 @@ class Meter:
         """The first minute >= start at which a cut for lack of credit could happen if credit
         stays as it is and nothing else changes; -1 if none (credit fine, clock untrusted, a
         lasting protection).  Used for the display and the console's next_cut."""
-        if self.free or self.medical or self.weather or not self.clock.trusted:
+        if self.free or not self.clock.trusted or self.cold_home or \
+                self.protection_end(PROTECT_MEDICAL) == NO_END or \
+                self.protection_end(PROTECT_WEATHER) == NO_END or \
+                self.protection_end(PROTECT_COLD) == NO_END:
             return -1
         if self.credit.credit_left() >= self.cfg.disconnect_threshold:
             return -1
@@ -434,6 +590,11 @@ class Meter:
             lc.update(t)
             s = self._fill(sit, lc, t)
             s.supply = policy.CLOSED
+            # protections end on their date (the live step waits for proven time)
+            s.medical = s.medical and t < self.protection_end(PROTECT_MEDICAL)
+            s.weather = s.weather and t < self.protection_end(PROTECT_WEATHER)
+            s.cold = s.cold and t < self.protection_end(PROTECT_COLD)
+            s.protected = s.protected and t < self.protection_end(PROTECT_CUSTOMER)
             if policy.cut_hold(s, self.cfg) == 0 and not policy.limiter_applies(s, self.cfg):
                 return t
             t += self._minutes_to_change(t, lc.mod)
@@ -448,13 +609,15 @@ class Meter:
         to_one = (60 - t % 1440) % 1440
         if 0 < to_one < step:
             step = to_one
-        for target in (self.reg_start, self.reg_end, self.cancel_until):
+        for target in (self.reg_start, self.reg_end, self.cancel_until, self.medical_until,
+                       self.weather_until, self.cold_until, self.protected_until):
             if t < target < t + step:
                 step = target - t
-        if self.warn_since >= 0:
-            target = self.warn_since + cfg.notice
-            if t < target < t + step:
-                step = target - t
+        for since in (self.warn_since, self.ec_offer_since):
+            if since >= 0:
+                target = since + cfg.notice
+                if t < target < t + step:
+                    step = target - t
         return step if step > 0 else 1
 
     def seconds_to_change(self, power_w):
@@ -493,6 +656,10 @@ class Meter:
                 best = due
         if not self.clock.trusted:
             due = 86400 - self.untrusted_s
+            if 0 < due < best:
+                best = due
+        if self.cold_home:
+            due = cfg.cold_hold_min_s - (self.mono_s - self.cold_since)
             if 0 < due < best:
                 best = due
         return best if best > 0 else 1

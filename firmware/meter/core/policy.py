@@ -12,10 +12,12 @@ Supply states:
   LIMITED  relay closed under the power limiter (protected customers in winter, instead of a cut)
 
 A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
-  the clock is trusted; the stored state was not lost; no medical, weather, registration or winter protection; a working day
+  the clock is trusted; the stored state was not lost; no medical, weather, cold, cold-home,
+  registration or winter protection; a working day
   (Mon-Fri, not a public holiday, not the working day before one when so configured); inside the
   cut window (08:00-16:00); the planned cut was not cancelled by token; the low-credit warning
-  has been shown for the notice period; and the household keeps `topup_margin` minutes before
+  has been shown for the notice period; emergency credit on offer has been offered on the LCD
+  for the notice period too; and the household keeps `topup_margin` minutes before
   the window closes to top up.  A cut already made stands until the window closes; any other
   hold (night, weekend, a new registration, an untrusted clock...) arms the relay again.
 """
@@ -48,6 +50,9 @@ class Situation:
         self.registration = False
         self.medical = False
         self.weather = False
+        self.cold = False            # cold protection (token, with an end date)
+        self.cold_home = False       # cold-home hold: the DS3231 reads below the threshold
+        self.ec_unoffered = False    # emergency credit available, not yet offered for `notice`
         self.protected = False       # protected customer (winter protection, limiter)
         self.cancelled = False       # the planned cut was cancelled by token
         self.notice_ok = False       # low-credit warning shown for at least `notice`
@@ -75,6 +80,10 @@ def cut_hold(s, cfg):
         return codes.MEDICAL
     if s.weather:
         return codes.WEATHER
+    if s.cold:
+        return codes.COLD
+    if s.cold_home:
+        return codes.COLD_HOME
     if s.registration:
         return codes.REGISTRATION
     if s.protected and s.winter and cfg.limiter_watts <= 0:
@@ -92,6 +101,8 @@ def cut_hold(s, cfg):
         return codes.CUT_CANCELLED
     if not s.notice_ok:
         return codes.NOTICE
+    if s.ec_unoffered:
+        return codes.EMERGENCY_OFFER  # take it with B then #: no cut before it was offered
     if mod + cfg.topup_margin > cfg.cut_end:
         return codes.TOO_LATE
     return 0

@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(1)
+VERSION = const(3)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -45,11 +45,36 @@ _FIELDS = (
     ("m", "untrusted_s", "i"),
     ("k", "floor", "i"),
     ("k", "latched", "B"),
+    # --- version 2 (ux: protections' end dates, emergency offer, cold-home hold) ---
+    ("m", "medical_until", "i"),
+    ("m", "weather_until", "i"),
+    ("m", "cold", "?"),
+    ("m", "cold_until", "i"),
+    ("m", "protected_until", "i"),
+    ("m", "ec_offer_since", "i"),
+    ("m", "cold_home", "?"),
+    # --- end of version 2 ---
+    # --- version 3 (simtools): energy split into whole kWh and the Wh rest ---
+    # energy_wh alone overflowed its int32 after 2.5 years at 100 kW; from version 3 it holds
+    # 0..999 and energy_kwh the whole kWh.  Older records load with their Wh total split.
+    ("c", "energy_kwh", "i"),
+    # --- end of version 3 ---
 )
+_V1_FIELDS = 30               # version 1 records hold the first 30 fields
+_V2_FIELDS = 37               # version 2 records the first 37
 
-# "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
-_FMT = "<H" + "".join("B" if f[2] == "?" else f[2] for f in _FIELDS)
+
+def _fmt(fields):
+    # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
+    return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
+
+
+_FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
+_FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
+_SIZE_V1 = struct.calcsize(_FMT_V1)
+_FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
+_SIZE_V2 = struct.calcsize(_FMT_V2)
 
 
 def _owner(meter, which):
@@ -72,17 +97,38 @@ def pack(meter):
 def unpack(meter, data):
     """Loads data into meter; raises ValueError (meter unchanged) when it is not a record of
     this version."""
-    if len(data) < FIXED_SIZE:
+    if len(data) < 2:
         raise ValueError("record too short")
-    values = struct.unpack(_FMT, data[:FIXED_SIZE])
-    if values[0] != VERSION:
-        raise ValueError("record version %d" % values[0])
-    meter.check_blobs(data[FIXED_SIZE:])      # raises before anything is changed
-    for i in range(len(_FIELDS)):
+    version = data[0] | (data[1] << 8)
+    fmt, size, count = _FMT, FIXED_SIZE, len(_FIELDS)
+    if version == 1:
+        fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
+    elif version == 2:
+        fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
+    elif version != VERSION:
+        raise ValueError("record version %d" % version)
+    if len(data) < size:
+        raise ValueError("record too short")
+    values = struct.unpack(fmt, data[:size])
+    meter.check_blobs(data[size:])            # raises before anything is changed
+    for i in range(count):
         which, attr, code = _FIELDS[i]
         v = values[i + 1]
         setattr(_owner(meter, which), attr, (v != 0) if code == "?" else v)
-    meter.load_blobs(data[FIXED_SIZE:])
+    if version == 1:
+        # protections of a version 1 record had no end date
+        meter.medical_until = -1 if not meter.medical else 0x3FFFFFFF
+        meter.weather_until = -1 if not meter.weather else 0x3FFFFFFF
+        meter.protected_until = -1 if not meter.protected else 0x3FFFFFFF
+        meter.cold = False
+        meter.cold_until = -1
+        meter.ec_offer_since = -1
+        meter.cold_home = False
+    if version < 3:
+        c = meter.credit
+        c.energy_kwh = c.energy_wh // 1000
+        c.energy_wh -= c.energy_kwh * 1000
+    meter.load_blobs(data[size:])
     meter.clock.loaded()
     meter.trusted_prev = meter.clock.latched == 0
     meter.warn_level = meter.credit.warning_level()   # already shown before the reboot

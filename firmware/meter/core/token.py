@@ -9,7 +9,7 @@ A token is a number N < 2**66 typed as 20 decimal digits (leading zeros kept):
                        rolls over 2047-11-24 20:16 UTC)
     cls       18 bits  bit 17 = 0: CREDIT, bit 16 = exponent e, bits 15-0 = mantissa m,
                        amount = m (e = 0) or m * 100 minor units (e = 1, only above 65535)
-                       bit 17 = 1: bits 16-14 = kind - 2 (7 is reserved), bits 13-0 = value
+                       bit 17 = 1: bits 16-14 = kind - 2, bits 13-0 = value
 
 decode() never raises for what a keypad can produce: anything that is not a well-formed token
 under this meter's key is INVALID.  Every decoded field is covered by the MAC; non-canonical
@@ -43,8 +43,9 @@ SET_TIME = const(5)
 EMERGENCY = const(6)
 CLEAR = const(7)
 KEY_CHANGE = const(8)
+PROTECT = const(9)                  # medical / weather / cold / protected customer, with days
 NAMES = ("invalid", "credit", "reconnect", "nocut", "cancel_cut", "set_time", "emergency",
-         "clear", "key_change")
+         "clear", "key_change", "protect")
 
 DIGITS = const(20)
 MAC_BITS = const(24)
@@ -56,6 +57,8 @@ EMERGENCY_MAX = const(16383)
 NOCUT_MAX_OFFSET = const(63)        # start at most this many days after the issue day
 NOCUT_MAX_DAYS = const(256)
 KEY_REV_MAX = const(1023)
+PROTECT_KINDS = ("medical", "weather", "cold", "protected")
+PROTECT_MAX_DAYS = const(4095)
 BASE_MAX = const(15)
 
 EPOCH_2000_UNIX = const(946684800)
@@ -140,6 +143,28 @@ def keychange_split(value):
     return value >> 4, value & 15
 
 
+def protect_value(which, days):
+    """PROTECT value: which protection (0 medical, 1 weather, 2 cold, 3 protected customer)
+    and for how long: through the end of the UTC date of issue + `days` (1-4095), 0 = off."""
+    if not 0 <= which <= 3 or not 0 <= days <= PROTECT_MAX_DAYS:
+        raise ValueError("protection kind or days out of range")
+    return (which << 12) | days
+
+
+def protect_split(value):
+    """-> (which, days) of a PROTECT value."""
+    return value >> 12, value & 0xFFF
+
+
+def protect_end_day(token_id, base, value):
+    """-> the day (since 2000-01-01) at whose local midnight the protection ends, or -1 for
+    a token that switches it off."""
+    days = value & 0xFFF
+    if days == 0:
+        return -1
+    return issue_minute(token_id, base) // 1440 + days + 1
+
+
 def _cls(kind, value):
     if kind == CREDIT:
         if 0 <= value <= CREDIT_EXACT_MAX:
@@ -147,9 +172,9 @@ def _cls(kind, value):
         if value % 100 == 0 and CREDIT_EXACT_MAX < value <= CREDIT_MAX:
             return 0x10000 | (value // 100)
         raise ValueError("credit amount not representable")
-    if kind < RECONNECT or kind > KEY_CHANGE:
+    if kind < RECONNECT or kind > PROTECT:
         raise ValueError("unknown token kind")
-    if kind == EMERGENCY or kind == NOCUT:
+    if kind == EMERGENCY or kind == NOCUT or kind == PROTECT:
         if not 0 <= value <= _VALUE_MASK:
             raise ValueError("value out of range")
     elif kind == KEY_CHANGE:
@@ -167,8 +192,6 @@ def _kind(cls):
         return CREDIT
     kind = ((cls >> 14) & 7) + 2
     value = cls & _VALUE_MASK
-    if kind > KEY_CHANGE:
-        return INVALID
     if kind == RECONNECT or kind == CANCEL_CUT or kind == SET_TIME or kind == CLEAR:
         return kind if value == 0 else INVALID
     if kind == KEY_CHANGE and value >> 4 == 0:
