@@ -44,9 +44,16 @@ def test_status_fields(sim):
                         "reason", "next_cut", "lcd", "lockout_s"}
     assert st_["relay"] == "closed" and st_["supply"] == "on"
     assert st_["balance"] == 0 and st_["debt"] == 0
+    # offered since the proven upper bound of that instant, to the minute (docs/clock.md)
     assert st_["emergency"] == {"available": 1200, "active": False, "used": 0,
-                               "offered_since": "2026-11-28T12:00:00Z"}
-    assert st_["clock"] == {"trusted": True, "utc": START, "local": "2026-11-28T13:00:00+01:00"}
+                               "offered_since": "2026-11-28T12:01:00Z"}
+    clock = dict(st_["clock"])
+    # a new meter is trusted at once, whatever the second it was provisioned at; its error
+    # is the provisioning second plus the reboot's measurement slack
+    assert 0 <= clock.pop("error_s") <= 5
+    assert clock == {"trusted": True, "utc": START, "local": "2026-11-28T13:00:00+01:00",
+                     "lo": START, "hi": clock["hi"], "rtc": "ok"}
+    assert START < clock["hi"] <= "2026-11-28T12:00:05Z"
     assert isinstance(st_["code"], int) and st_["reason"] == "supply_on"
     assert st_["next_cut"] is None
     assert len(st_["lcd"]) == 2 and all(len(line) == 16 for line in st_["lcd"])
@@ -112,9 +119,13 @@ def test_pulses_charge_money(sim):
     assert out["balance"] == -24
 
 
-def test_local_time_carries_its_offset(sim):
-    ask(sim, "rtc set 2026-07-01T10:00:00Z")
-    out = ask(sim, "status")
+def test_local_time_carries_its_offset(tmp_path):
+    s = simmod.Simulator(simmod.calendar.parse_iso_utc("2026-07-01T10:00:00Z"), {},
+                         str(tmp_path / "summer"))
+    try:
+        out = ask(s, "status")
+    finally:
+        s.close()
     assert out["clock"]["local"] == "2026-07-01T12:00:00+02:00"
 
 

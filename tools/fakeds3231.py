@@ -212,6 +212,8 @@ class FakeDS3231(FakeRegisterDevice):
             old = r[0x0F]
             # OSF, A2F, A1F can only be cleared; BSY is read-only; bits 6-4 read 0
             r[0x0F] = (old & value & 0x83) | (value & 0x08) | (old & 0x04)
+            if self.stopped:
+                r[0x0F] |= 0x80                        # still stopped: OSF sets again
         elif reg == 0x11 or reg == 0x12:
             pass                                       # temperature is read-only
         else:

@@ -36,8 +36,7 @@ def frame(sim, speed, paused, message, prompt=None):
     led_alert = "(!)" if sim.hw.leds.alert else "( )"
     clock = "TRUSTED" if st["clock"]["trusted"] else "UNTRUSTED: %s" % codes.name(m.clock.code)
     err = st["clock"].get("error_s")
-    if err is not None:
-        clock += "  error <= %d s" % err
+    clock += "  error <= %s" % ("%d s" % err if err is not None else "unbounded")
     nc = st["next_cut"] or "none"
     world = calendar.iso_utc(sim.world_utc())
     rows = [

@@ -126,12 +126,15 @@ class App:
         self.meter.temperature(q)
 
     def provision(self, utc):
-        """Factory set-up of a new meter: the RTC set from an authenticated source, the clock
-        trusted from there, and a first record (zero balance) on flash."""
+        """Factory set-up of a new meter: the RTC set from an authenticated source to the
+        second, the clock anchored there (within the second), and a first record (zero balance)
+        on flash."""
         minute, second = from_unix(utc)
+        self._tick()
+        hi_m, hi_s = from_unix(utc + 1)
+        self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, codes.TIME_PROVISIONED)
         self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
-        self.meter.clock.set_time(minute, self.mono_s)
         if self.cfg.opening_debt:
             self.meter.credit.add_debt(self.cfg.opening_debt)
         self.commit()
@@ -193,6 +196,11 @@ class App:
             self.read_temperature()
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
+        if m.clock.rtc_fix:
+            # the RTC reads a time outside the proven interval (or its oscillator stopped):
+            # it is what is wrong; it gets the estimate, which lies inside the interval
+            if self._set_rtc():
+                m.event(codes.RTC_CORRECTED, m.clock.rtc_code)
         self._after_change(now_ms, was_closed)
         return m.supply
 
@@ -319,7 +327,7 @@ class App:
         result = self.desk.enter(digits, status, self.osf, self.rtc_minute, self.rtc_second,
                                  self.mono_s)
         if result[3] is not None:
-            self._set_rtc(result[3])
+            self._set_rtc()
         self.last_result = result[:3]
         self.last_split = self.desk.split
         self._after_change(now_ms, was_closed)
@@ -332,13 +340,20 @@ class App:
         y, mo, d = calendar.civil_from_days(day + 10957)
         mod = minute - day * 1440
         self.hw.rtc.set_time(y, mo, d, mod // 60, mod % 60, second)
+        # the clock measures the RTC's elapsed time from this write (carried over power-offs)
+        self.meter.clock.rtc_written(minute, second, self.mono_s)
 
-    def _set_rtc(self, minute):
+    def _set_rtc(self):
+        """Writes the clock's best estimate (to the second) into the RTC and clears its
+        oscillator-stop flag.  -> True when written."""
+        clock = self.meter.clock
         try:
-            self._write_rtc(minute, 0)
+            self._write_rtc(clock.minute, clock.second)
             self.hw.rtc.clear_osf()
         except OSError:
             self.meter.event(codes.RTC_NO_ANSWER)
+            return False
+        return True
 
     # --- status for the console and the display ------------------------------------------
 
@@ -362,7 +377,8 @@ class App:
         it depends on changed (the display asks four times a second)."""
         m = self.meter
         c = m.credit
-        key = (m.minute, m.supply, m.open_reason, m.clock.trusted,
+        key = (m.minute, m.clock.lo_minute, m.span_min(), m.supply, m.open_reason,
+               m.clock.trusted,
                c.credit_left() < self.cfg.disconnect_threshold, m.reg_start, m.reg_end, m.cancel_until, m.warn_since, m.medical, m.weather,
                m.protected, m.free, m.record_lost, m.cold, m.cold_home, m.ec_offer_since,
                c.ec_available(), m.medical_until, m.weather_until, m.cold_until,
@@ -371,6 +387,18 @@ class App:
             self._next_cut_key = key
             self._next_cut = m.next_cut(m.minute)
         return self._next_cut
+
+    def clock_status(self):
+        """The console's `clock`: trust, the estimate, the proven interval and its width."""
+        clock = self.meter.clock
+        hi = None
+        if clock.hi_minute >= 0:
+            hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
+        return {"trusted": clock.trusted, "utc": self.utc_iso(), "local": self.local_iso(),
+                "error_s": clock.error_s if clock.error_s >= 0 else None,
+                "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
+                                       clock.lo_second),
+                "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok"}
 
     def status(self):
         m = self.meter
@@ -388,8 +416,7 @@ class App:
                               EPOCH_2000_UNIX + m.ec_offer_since * 60)
                           if m.ec_offer_since >= 0 else None},
             "debt": c.debt,
-            "clock": {"trusted": m.clock.trusted, "utc": self.utc_iso(),
-                      "local": self.local_iso()},
+            "clock": self.clock_status(),
             "code": m.reason,
             "reason": codes.name(m.reason),
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,

@@ -28,6 +28,19 @@ def money(cents, currency=""):
     return "%s%d.%02d%s" % (sign, cents // 100, cents % 100, currency)
 
 
+def error_text(error_s):
+    """The clock's error bound in at most 4 characters: 12S, 16M, 3H, 40D, ? (unbounded)."""
+    if error_s < 0:
+        return "?"
+    if error_s < 100:
+        return "%dS" % error_s
+    if error_s < 6000:
+        return "%dM" % ((error_s + 59) // 60)
+    if error_s < 360000:
+        return "%dH" % ((error_s + 3599) // 3600)
+    return "%dD" % min(999, (error_s + 86399) // 86400)
+
+
 def fit(text):
     """Exactly 16 characters."""
     if len(text) > 16:
@@ -275,7 +288,7 @@ class Display:
         # page D: clock, error code, then the event log newest first
         if sub == 0:
             label = "CLOCK OK" if m.clock.trusted else "CLOCK E%d" % m.clock.code
-            return [fit(label), fit(self._when(m.minute))]
+            return [fit(label + " +-" + error_text(m.clock.error_s)), fit(self._when(m.minute))]
         if sub == 1:
             err = app.storage_code or (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
                 (0 if m.clock.trusted else m.clock.code) or \

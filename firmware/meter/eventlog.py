@@ -12,7 +12,7 @@ Entry (little-endian, 20 bytes):
                    the date was unknown (flag bit 1)
     8  4  mono     u32 seconds since boot
    12  4  value    i32
-   16  1  code     u8 (meter.core.codes, all below 100)
+   16  1  code     u8 (meter.core.codes, all below 256)
    17  1  flags    bit 0 the clock was trusted; bit 1 no date (an RTC outage: only `mono`
                    tells when); bits 4-7 the layout version (1)
    18  2  check    low 16 bits of CRC32 of bytes 0..17

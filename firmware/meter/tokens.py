@@ -7,9 +7,16 @@ setting) is part of the meter's atomic record: `Meter.blobs()` asks the desk for
 
 Results are (word, code, value, set_rtc_minute): the console word (accepted, invalid, used,
 old, locked), the code shown on the LCD, a value (minor units credited, days registered, or
-seconds of lockout left), and the minute to write into the RTC for a set-time token (else None).
-A credit top-up also leaves `split` = (to credit, to debt), worked out before it is applied
-(meter.core.credit.Credit.split), for the LCD and the console; else None.
+seconds of lockout left), and True when the RTC is to be written from the clock's estimate (a
+set-time token; else None).  A credit top-up also leaves `split` = (to credit, to debt), worked
+out before it is applied (meter.core.credit.Credit.split), for the LCD and the console; else
+None.
+
+Time from tokens (docs/clock.md): a valid token proves that the true time is at least its issue
+minute less `token_skew_s` (the vending clock may run ahead; an anchor with no upper bound); a
+set-time token also says the true time is within `token_time_window` minutes of its issue.
+Neither can move the clock outside the interval the meter has proven: a set-time token older
+than the proven lower bound is refused.
 """
 import struct
 
@@ -129,20 +136,26 @@ class TokenDesk:
         self.lock.valid(now_s)
         rtc = None
         if kind == native.SET_TIME:
+            # issued during minute `issue`, typed within the window of its issue
             m.trust_source = codes.TIME_SET
-            if m.clock.set_time(issue, mono_s) != 0:
+            lo = issue * 60 - self.cfg.token_skew_s
+            used = m.clock.anchor(lo // 60, lo % 60, issue + 1 + self.cfg.token_time_window, 0,
+                                  mono_s, codes.TIME_SET)
+            if used == codes.TOKEN_TIME_BAD:
                 m.event(codes.TOKEN_TIME_BAD, token_id)
                 m.commit = 2
                 return self._done("old", codes.TOKEN_TIME_BAD, 0)
-            rtc = issue
+            if used:
+                m.event(used, token_id)
+            rtc = True
             code = codes.TIME_SET
             shown = 0
-            m.minute = issue
-            m.second = 0
-            m.local.update(issue)
         else:
             m.trust_source = codes.TOKEN_ACCEPTED
-            m.clock.token_seen(issue, status, osf, minute, second, mono_s)
+            lo = issue * 60 - self.cfg.token_skew_s
+            used = m.clock.anchor(lo // 60, lo % 60, -1, 0, mono_s, codes.TOKEN_ACCEPTED)
+            if used:
+                m.event(used, token_id)
             code, shown = self._apply(kind, value, token_id, issue)
             if code < 0:
                 # a well-formed token this meter cannot take (a key change backwards): not a

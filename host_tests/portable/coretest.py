@@ -1,5 +1,5 @@
 """Helpers for the portable core tests: build a meter and drive it on a virtual clock."""
-from meter.core import calendar
+from meter.core import calendar, codes
 from meter.core.clock import from_unix
 from meter.core.config import Config
 from meter.core.meter import Meter
@@ -18,8 +18,8 @@ class Rig:
     def __init__(self, start_minute, overrides=None, balance=0):
         self.cfg = Config(overrides)
         self.meter = Meter(self.cfg, BUILD_MINUTE)
-        self.meter.clock.latched = 0          # provisioned: clock set at the factory
-        self.meter.clock.floor = start_minute
+        # provisioned: the clock set at the factory, to the second
+        self.meter.clock.anchor(start_minute, 0, start_minute, 1, 0, codes.TIME_PROVISIONED)
         self.meter.credit.balance = balance
         self.minute = start_minute
         self.mono = 0

@@ -1,15 +1,34 @@
-"""Clock trust (METER.md §4)."""
+"""Clock trust as a bounded error: the interval arithmetic of meter.core.clock (docs/clock.md).
+Portable: also runs under MicroPython."""
 from meter.core import codes
-from meter.core.clock import ClockTrust, from_unix, to_unix
+from meter.core.clock import ClockTrust, drift_s, from_unix, to_unix
 from meter.core.config import Config
 
 BUILD = 10000000   # minutes since 2000 (2019-01-06)
+T = BUILD + 1000   # a true time used below, in minutes
 
 
-def trusted_clock():
-    c = ClockTrust(Config(), BUILD)
-    c.latched = 0
+def secs(minute, second):
+    return minute * 60 + second
+
+
+def lo_s(c):
+    return secs(c.lo_minute, c.lo_second)
+
+
+def hi_s(c):
+    return secs(c.hi_minute, c.hi_second)
+
+
+def provisioned(minute=T, second=37, ppm=50, **cfg):
+    cfg["clock_drift_ppm"] = ppm
+    c = ClockTrust(Config(cfg), BUILD)
+    assert c.anchor(minute, second, minute, second + 1, 0, codes.TIME_PROVISIONED) == 0
     return c
+
+
+def contains(c, true_s):
+    return lo_s(c) <= true_s and (c.hi_minute < 0 or true_s <= hi_s(c))
 
 
 def test_unix_conversion():
@@ -18,94 +37,277 @@ def test_unix_conversion():
     assert from_unix(to_unix(12345678, 59)) == (12345678, 59)
 
 
-def test_new_meter_is_untrusted_until_authenticated():
+def test_drift_bound_is_an_upper_bound_in_small_ints():
+    assert drift_s(0, 50) == 0 and drift_s(100, 0) == 0
+    for e in (1, 999, 1000, 86400, 86400 * 365, 2 ** 29):
+        for ppm in (1, 2, 20, 50, 1000):
+            d = drift_s(e, ppm)
+            assert d * 1000000 >= e * ppm
+            assert d <= e * ppm // 1000000 + ppm // 1000 + 2 or e < 1000000
+
+
+def test_new_meter_is_unbounded_until_anchored():
     c = ClockTrust(Config(), BUILD)
-    assert not c.check(0, False, BUILD + 10, 0, 0)
-    assert c.code == codes.CLOCK_NOT_SET
-    assert c.set_time(BUILD + 10, 0) == 0
-    assert c.trusted and c.check(0, False, BUILD + 10, 5, 5)
+    assert not c.check(0, False, T, 0, 0)
+    assert c.code == codes.CLOCK_NOT_SET and c.error_s == -1 and c.hi_minute == -1
+    assert c.lo_minute == BUILD          # the build date is a lower bound
+    assert c.minute == T                 # the RTC is the estimate, above lo
 
 
-def test_rtc_faults_untrust_and_latch():
-    for status, osf, code in ((codes.RTC_NO_ANSWER, False, codes.RTC_NO_ANSWER),
-                              (codes.RTC_BAD_DATA, False, codes.RTC_BAD_DATA),
-                              (0, True, codes.OSC_STOPPED)):
-        c = trusted_clock()
-        assert c.check(0, False, BUILD + 100, 0, 0)
-        assert not c.check(status, osf, BUILD + 101, 0, 60)
-        assert c.code == code and c.changed
-        # a good reading afterwards does not bring trust back by itself
-        assert not c.check(0, False, BUILD + 102, 0, 120)
-        assert c.code == code and not c.changed
+def test_provisioned_at_any_second_is_trusted():
+    for second in (0, 11, 37, 59):
+        c = provisioned(second=second)
+        assert c.check(0, False, T, second, 0), second
+        assert c.trusted and c.error_s <= 1 and c.rtc_code == 0
+        assert c.check(0, False, T + 1, second, 60)
+        assert c.minute == T + 1 and c.second == second
 
 
-def test_before_build_or_floor_and_too_late():
-    c = trusted_clock()
-    assert not c.check(0, False, BUILD - 1, 0, 0)
-    assert c.code == codes.CLOCK_TOO_EARLY
-    c = trusted_clock()
-    c.floor = BUILD + 5000
-    assert not c.check(0, False, BUILD + 4999, 0, 0)
-    assert c.code == codes.CLOCK_BACKWARDS
-    c = trusted_clock()
-    assert not c.check(0, False, BUILD + 400 * 1440 + 1, 0, 0)
-    assert c.code == codes.CLOCK_TOO_LATE
+def test_interval_grows_with_drift_and_always_contains_true_time():
+    c = provisioned(ppm=50)
+    start = secs(T, 37)
+    day = 86400
+    for days in (1, 10, 100, 365):
+        c.check(0, False, 0, 0, days * day)      # RTC nonsense: judged, not believed
+        true_s = start + days * day
+        # the counter itself may be off by 50 ppm either way: still inside
+        for off in (-(days * day * 50) // 1000000, 0, (days * day * 50) // 1000000):
+            assert contains(c, true_s + off), (days, off)
+        assert c.error_s <= 1 + 2 * (days * 86400 * 50 // 1000000) + 2 * 2 + 2 * 50
+        assert c.error_s >= 2 * (days * 86400 * 50 // 1000000)
 
 
-def test_jump_forward_and_back_against_ticks():
-    c = trusted_clock()
-    assert c.check(0, False, BUILD + 10, 0, 1000)
-    assert c.check(0, False, BUILD + 70, 0, 4600)       # an hour later on both
-    assert not c.check(0, False, BUILD + 70 + 1440, 0, 4660)   # RTC one day ahead
-    assert c.code == codes.CLOCK_JUMPED
-    c = trusted_clock()
-    assert c.check(0, False, BUILD + 10, 0, 1000)
-    assert not c.check(0, False, BUILD + 9, 0, 1100)
-    assert c.code == codes.CLOCK_BACKWARDS
+def test_trust_ends_when_the_error_passes_the_maximum():
+    c = provisioned(ppm=50, clock_max_error_s=600)
+    # 2 x 50 ppm = 8.64 s a day: 600 s after about 69 days
+    assert c.check(0, False, T, 37, 60 * 86400)
+    assert not c.check(0, False, T, 37, 80 * 86400)
+    assert c.code == codes.CLOCK_UNSURE and c.trust_changed
 
 
-def test_drift_within_tolerance_is_fine():
-    c = trusted_clock()
-    assert c.check(0, False, BUILD, 0, 0)
-    # 10 days on the tick counter, RTC 1000 s fast: within 10 + 120 s/day
-    assert c.check(0, False, BUILD + 14400 + 16, 40, 864000)
-    c2 = trusted_clock()
-    assert c2.check(0, False, BUILD, 0, 0)
-    assert not c2.check(0, False, BUILD + 1440 + 3, 0, 86400)   # 180 s in one day
+def test_rtc_outside_the_interval_is_wrong_not_the_interval():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    # the RTC jumps a day ahead: the interval stays, the estimate carries on by the counter
+    assert c.check(0, False, T + 1 + 1440, 37, 60)
+    assert c.rtc_code == codes.CLOCK_JUMPED and c.rtc_fix
+    assert c.minute == T + 1 and c.second == 37
+    # the app rewrites the RTC from the estimate
+    c.rtc_written(c.minute, c.second, 60)
+    assert not c.rtc_fix
+    assert c.check(0, False, T + 2, 37, 120) and c.rtc_code == 0
+    # backwards, and an unreadable RTC: the same
+    assert c.check(0, False, T - 5, 0, 180) and c.rtc_code == codes.CLOCK_BACKWARDS
+    assert c.minute == T + 3
+    assert c.check(codes.RTC_NO_ANSWER, False, 0, 0, 240) and c.rtc_code == codes.RTC_NO_ANSWER
+    assert not c.rtc_fix                  # nothing to write to
+    assert c.minute == T + 4
+    assert c.check(0, True, T + 5, 37, 300) and c.rtc_code == codes.OSC_STOPPED and c.rtc_fix
 
 
-def test_floor_follows_trusted_time():
-    c = trusted_clock()
-    c.check(0, False, BUILD + 500, 0, 0)
-    assert c.floor == BUILD + 500
+def test_a_fast_rtc_never_drags_the_estimate_out_of_the_interval():
+    c = provisioned(ppm=20)
+    rtc = secs(T, 37)
+    for step in range(1, 24 * 60):
+        mono = step * 60
+        rtc += 60 + 5                     # 5 s a minute fast (7200 s a day)
+        c.check(0, False, rtc // 60, rtc % 60, mono)
+        est = secs(c.minute, c.second)
+        assert lo_s(c) <= est <= hi_s(c)
+        if c.rtc_fix:
+            rtc = est
+            c.rtc_written(c.minute, c.second, mono)
+    assert c.trusted
+    assert abs(secs(c.minute, c.second) - (secs(T, 37) + 24 * 60 * 60 - 60)) <= c.error_s
 
 
-def test_token_restores_trust_only_when_it_agrees():
-    c = ClockTrust(Config({"token_time_window": 15}), BUILD)
-    c.check(0, False, BUILD + 100, 0, 0)
-    assert not c.token_seen(BUILD + 80, 0, False, BUILD + 100, 0, 0)   # 20 min old
+def test_valid_token_raises_lo_only():
+    c = ClockTrust(Config(), BUILD)
+    c.check(0, False, T, 0, 0)
+    assert c.anchor(T - 3, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+    assert c.lo_minute == T - 3 and c.hi_minute == -1 and not c.trusted
+    # an older one changes nothing
+    assert c.anchor(T - 10, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+    assert c.lo_minute == T - 3
+
+
+def test_set_time_intersects_and_a_stale_one_is_refused():
+    c = ClockTrust(Config(), BUILD)
+    c.check(0, False, T, 0, 0)
+    assert c.anchor(T, 0, T + 16, 0, 0, codes.TIME_SET) == 0
+    assert c.trusted and c.error_s == 16 * 60
+    # two days of running on the counter: lo advances, also while untrusted
+    c.check(0, False, T + 2880, 0, 2 * 86400)
+    assert c.lo_minute >= T + 2880 - 1
+    # a set-time token vended before lo: refused, nothing moves
+    before = (c.lo_minute, c.lo_second, c.hi_minute, c.hi_second)
+    assert c.anchor(T + 60, 0, T + 76, 0, 2 * 86400, codes.TIME_SET) == codes.TOKEN_TIME_BAD
+    assert (c.lo_minute, c.lo_second, c.hi_minute, c.hi_second) == before
+    # one that overlaps narrows
+    assert c.anchor(T + 2880, 0, T + 2881, 0, 2 * 86400, codes.TIME_SET) == 0
+    assert c.hi_minute == T + 2881 and c.error_s <= 60
+
+
+def test_lo_advances_while_untrusted():
+    c = ClockTrust(Config(), BUILD)
+    c.check(0, False, T, 0, 0)
+    c.anchor(T, 0, -1, 0, 0, codes.TOKEN_ACCEPTED)
+    c.check(codes.RTC_NO_ANSWER, False, 0, 0, 86400)
     assert not c.trusted
-    assert c.token_seen(BUILD + 90, 0, False, BUILD + 100, 0, 0)       # 10 min old
-    assert c.trusted and c.code == 0
+    assert c.lo_minute >= T + 1440 - 1
 
 
-def test_token_never_restores_over_a_hardware_fault():
-    c = trusted_clock()
-    c.check(0, True, BUILD + 100, 0, 0)
-    assert not c.token_seen(BUILD + 100, 0, True, BUILD + 100, 0, 0)
-    assert c.code == codes.OSC_STOPPED
+def test_future_dated_token_against_an_agreeing_rtc_changes_nothing():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+    assert c.trusted and c.lo_minute == T and c.minute == T
+    assert c.anchor(T, 0, T + 16, 0, 60, codes.TIME_SET) == 0
+    assert c.trusted
 
 
-def test_token_from_the_future_untrusts_a_slow_clock():
-    c = trusted_clock()
-    c.check(0, False, BUILD + 100, 0, 0)
-    assert not c.token_seen(BUILD + 200, 0, False, BUILD + 100, 0, 0)
-    assert not c.trusted and c.code == codes.CLOCK_BACKWARDS
-    assert c.floor == BUILD + 200
+def test_future_dated_token_widens_and_does_not_poison():
+    c = provisioned()
+    c.check(codes.RTC_NO_ANSWER, False, 0, 0, 0)    # no RTC to weigh it against
+    # vended 20 minutes in the future: it contradicts the proven hi, so the hull is taken
+    assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == codes.CLOCK_CONFLICT
+    assert not c.trusted and c.code == codes.CLOCK_CONFLICT and c.hi_minute == -1
+    assert c.lo_minute == T                # lo was not moved to the token's future
+    assert c.minute == T                   # nor the estimate
+    # a set-time token for the real time is accepted and brings trust back
+    assert c.anchor(T, 0, T + 16, 0, 60, codes.TIME_SET) == 0
+    assert c.trusted
 
 
-def test_set_time_refuses_winding_back_past_the_floor():
-    c = trusted_clock()
-    c.check(0, False, BUILD + 10000, 0, 0)
-    assert c.set_time(BUILD + 100, 0) == codes.TOKEN_TIME_BAD
-    assert c.set_time(BUILD + 10001, 0) == 0
+def test_token_ahead_of_a_slow_rtc_is_not_a_fault():
+    c = ClockTrust(Config(), BUILD)
+    c.check(0, False, T, 0, 0)
+    c.anchor(T, 0, T + 16, 0, 0, codes.TIME_SET)
+    c.check(0, False, T, 0, 0)
+    assert c.trusted
+    # a token issued 2 minutes ahead of an RTC that agrees with the proven interval: the two
+    # disagree, neither is proven wrong: lo rises only to the RTC's time, trust stays
+    assert c.anchor(T + 2, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+    assert c.trusted and c.lo_minute == T
+    c.check(0, False, T, 5, 5)
+    assert c.trusted and c.rtc_code == 0 and not c.rtc_fix
+    # with an RTC already proven wrong (outside the interval) the token's time counts
+    c.check(0, False, T - 100, 0, 10)
+    assert c.rtc_code == codes.CLOCK_BACKWARDS
+    assert c.anchor(T + 2, 0, -1, 0, 10, codes.TOKEN_ACCEPTED) == 0
+    assert c.lo_minute == T + 2 and c.trusted
+    assert secs(c.minute, c.second) >= secs(T + 2, 0)
+
+
+def test_anchor_never_moves_the_estimate_outside_the_interval():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    for lo, hi in ((T - 5, T + 5), (T, T + 1), (T + 1, -1), (T + 100, T + 200), (T - 50, T - 40)):
+        c.anchor(lo, 0, hi, 0, 0, codes.TIME_NETWORK)
+        est = secs(c.minute, c.second)
+        assert est >= lo_s(c) and (c.hi_minute < 0 or est <= hi_s(c))
+
+
+def carried(c, mono, status, osf, rtc_minute, rtc_second):
+    """c's state stored, then loaded into a fresh ClockTrust as after a power-off."""
+    c.snapshot()
+    d = ClockTrust(c.cfg, BUILD)
+    for name in ("p_lo_min", "p_lo_sec", "p_hi_min", "p_hi_sec", "p_rtc_min", "p_rtc_sec",
+                 "why"):
+        setattr(d, name, getattr(c, name))
+    d.loaded()
+    d.check(status, osf, rtc_minute, rtc_second, mono)
+    return d
+
+
+def test_power_off_carried_by_a_healthy_rtc():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    c.check(0, False, T + 10, 37, 600)
+    # off for 10 minutes, the RTC kept counting
+    d = carried(c, 0, 0, False, T + 20, 37)
+    assert contains(d, secs(T + 20, 37))
+    assert d.trusted and d.lo_minute == T + 10 and d.minute == T + 20
+    assert d.error_s >= 600                # lo stays at the stored bound: the off time is error
+    # off for 2 hours: wider than clock_max_error_s, still containing the truth
+    d = carried(c, 0, 0, False, T + 130, 37)
+    assert contains(d, secs(T + 130, 37))
+    assert not d.trusted and d.code == codes.CLOCK_UNSURE and d.error_s >= 7200
+
+
+def test_power_off_without_a_vouching_rtc_is_unbounded():
+    for status, osf, minute, why in ((0, True, T + 130, codes.OSC_STOPPED),
+                                     (codes.RTC_NO_ANSWER, False, 0, codes.RTC_NO_ANSWER),
+                                     (0, False, T - 60, codes.CLOCK_BACKWARDS)):
+        c = provisioned()
+        c.check(0, False, T, 37, 0)
+        d = carried(c, 0, status, osf, minute, 37)
+        assert not d.trusted and d.hi_minute == -1 and d.code == why, why
+        assert d.lo_minute == T            # the stored lower bound holds
+
+
+def test_forward_jump_while_off_only_widens():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    d = carried(c, 0, 0, False, T + 5 + 1440, 37)     # 5 min off, RTC set a day ahead
+    assert not d.trusted and d.error_s >= 86400
+    assert d.lo_minute == T
+
+
+def test_v1_fields_load_as_a_lower_bound():
+    c = ClockTrust(Config(), BUILD)
+    c.p_lo_min = T
+    c.p_hi_min = -1
+    c.p_rtc_min = -1
+    c.why = codes.CLOCK_JUMPED
+    c.loaded()
+    c.check(0, False, T + 5, 0, 0)
+    assert not c.trusted and c.lo_minute == T and c.code == codes.CLOCK_JUMPED
+
+
+def test_an_rtc_out_of_rate_cannot_carry_a_power_off():
+    for ppm_off in (-500, 500):
+        c = provisioned(ppm=50)
+        c.check(0, False, T, 37, 0)
+        rtc = secs(T, 37)
+        mono = 0
+        for _ in range(24):                       # a day, an hour at a time
+            mono += 3600
+            rtc += 3600 + 3600 * ppm_off // 1000000
+            c.check(0, False, rtc // 60, rtc % 60, mono)
+            if c.rtc_fix:
+                rtc = secs(c.minute, c.second)
+                c.rtc_written(c.minute, c.second, mono)
+        assert c.trusted and not c.rtc_rate_ok, ppm_off
+        d = carried(c, 0, 0, False, (rtc + 600) // 60, (rtc + 600) % 60)
+        assert not d.trusted and d.hi_minute == -1, ppm_off
+
+
+def test_an_rtc_in_rate_carries_a_power_off():
+    c = provisioned(ppm=50)
+    c.check(0, False, T, 37, 0)
+    rtc = secs(T, 37)
+    mono = 0
+    for hour in range(48):
+        mono += 3600
+        rtc += 3600 + (1 if hour % 14 == 13 else 0)   # about 20 ppm fast: inside the bound
+        c.check(0, False, rtc // 60, rtc % 60, mono)
+    assert c.rtc_rate_ok
+    d = carried(c, 0, 0, False, (rtc + 300) // 60, (rtc + 300) % 60)
+    assert d.trusted and contains(d, secs(T, 37) + mono + 300)
+
+
+def test_stale_set_time_after_an_unvouched_power_off_does_not_move_a_healthy_rtc_back():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    # off for two days; the RTC kept time but its flag says it stopped: hi unbounded
+    d = carried(c, 0, 0, True, T + 2880, 37)
+    assert not d.trusted and d.hi_minute == -1
+    d.rtc_written(T + 2880, 37, 0)                # the app clears the flag, same time
+    d.check(0, False, T + 2880, 38, 1)
+    assert d.rtc_code == 0
+    # a set-time token vended before the power-off, typed now: its "now <= issue + 16 min"
+    # disagrees with an RTC that is not proven wrong: the hull keeps the RTC's time
+    assert d.anchor(T + 60, 0, T + 76, 0, 1, codes.TIME_SET) == 0
+    assert contains(d, secs(T + 2880, 38))
+    assert d.minute == T + 2880

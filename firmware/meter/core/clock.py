@@ -1,22 +1,33 @@
-"""Clock trust (METER.md §4): may the meter believe its RTC enough to cut on it?
+"""Clock trust as a bounded error (docs/clock.md; METER.md §4).
 
 Core time is held as two small ints: `minute` = minutes since 2000-01-01 00:00 UTC (fits a
 31-bit small int until 4041) and `second` 0-59.  Unix seconds would be long ints on a 32-bit
 MicroPython (> 2**30), so they appear only at the edges (console, tokens, storage).
 
-The clock is trusted only when every check passes on every reading.  Any failure latches: the
-reason is kept (and stored in the record) until an authenticated time arrives — a set-time token,
-or a vending token typed within `token_time_window` minutes of its issue on a healthy RTC.  A
-plausible-looking RTC alone never brings trust back: in July 2020 a plausible but wrong date cut
-hundreds of households.
+The meter keeps, at every instant, an interval [lo, hi] that provably contains the true time.
+It is built only from authenticated statements (`anchor`: provisioning, set-time tokens, the
+issue time of any valid token, network samples) and carried forward by the monotonic seconds
+counter with a drift bound (`clock_drift_ppm`): lo grows slower than the counter, hi faster.
+Across a power-off lo is the stored lower bound; hi is carried by the RTC's own elapsed time
+only when the RTC answers, its oscillator-stop flag is clear and it did not run backwards,
+otherwise hi is unbounded.  The RTC is unauthenticated: it is the best estimate (billing,
+display) while it lies inside the interval, never a proof; outside the interval it is wrong and
+the app rewrites it from the estimate (`rtc_fix`).
+
+`trusted` = hi is bounded and hi - lo <= `clock_max_error_s`.  A cut additionally needs the
+whole interval inside the allowed window (meter.core.policy).
+
+Internally the interval is kept relative to a base minute (`_base`) in seconds, so that the
+steady-state check works on small ints and allocates nothing.
 """
 from micropython import const
 
 from meter.core import codes
 
 EPOCH_2000_UNIX = const(946684800)
-_SLACK_S = const(10)        # reading granularity: RTC seconds vs tick counter
-_TOKEN_AHEAD_MIN = const(2)  # a token may be issued this far "in the future" of our RTC
+_RTC_SLACK_S = const(2)    # an RTC reading (whole seconds) against the whole-second counter
+_FAR_MIN = const(8000000)  # minutes (~15 years): farther than this needs no seconds arithmetic
+_MAX_PPM = const(1000)     # drift_s() stays in small ints up to this
 
 
 def to_unix(minute, second=0):
@@ -31,116 +42,376 @@ def from_unix(utc_seconds):
     return t // 60, t % 60
 
 
+def drift_s(elapsed, ppm):
+    """An upper bound (whole seconds) on elapsed * ppm / 10**6, in small-int arithmetic for
+    elapsed < 2**30 s and ppm <= 1000."""
+    if elapsed <= 0 or ppm <= 0:
+        return 0
+    return (elapsed // 1000 + 1) * ppm // 1000 + 1
+
+
 class ClockTrust:
-    """Judges each RTC reading.  `trusted` and `code` are read by the rest of the core."""
+    """The proven interval, the best estimate and trust.  Read by the rest of the core:
+    trusted, code, lo_minute/lo_second, hi_minute/hi_second (hi_minute -1: unbounded), error_s
+    (-1: unbounded), minute/second (the estimate), rtc_code, rtc_fix."""
 
     def __init__(self, cfg, build_minute):
         self.cfg = cfg
         self.build_minute = build_minute
-        self.floor = build_minute       # last known-good minute (persisted)
-        self.latched = codes.CLOCK_NOT_SET  # why trust was lost; 0 = none (persisted)
+        # reference: at monotonic second _m0 the true time lies in
+        # [_base*60 + _l0, _base*60 + _h0] (no upper bound unless _bounded)
+        self._base = build_minute
+        self._l0 = 0
+        self._h0 = 0
+        self._bounded = False
+        self._m0 = 0
+        self._mono = 0
+        # the interval now (seconds from _base*60), and as minute/second for the others
+        self._lo = 0
+        self._hi = 0
+        self.lo_minute = build_minute
+        self.lo_second = 0
+        self.hi_minute = -1
+        self.hi_second = 0
+        self.error_s = -1
+        # why the interval is unbounded or too wide (0 = no reason recorded); persisted
+        self.why = codes.CLOCK_NOT_SET
+        self.rtc_code = 0             # the last reading against the interval: 0 or a fault
         self.trusted = False
         self.code = codes.CLOCK_NOT_SET
-        self.changed = False            # trust or code changed at the last check
-        self._base_min = -1             # reading/tick pair the drift check measures from
-        self._base_s = 0
-        self._base_mono = 0
+        self.changed = False          # trust or code changed at the last check/anchor
+        self.trust_changed = False
+        # the best estimate (billing, display): the RTC while it agrees, else carried
+        self.minute = build_minute
+        self.second = 0
+        self._est = 0                 # seconds from _base*60
+        self._est_mono = 0
+        self._est_ok = False
+        self.rtc_fix = False          # the RTC is readable but wrong: write the estimate into it
+        # last healthy RTC reading and the counter then: measures the RTC's elapsed time
+        self._rtc_min = -1
+        self._rtc_sec = 0
+        self._rtc_mono = 0
+        # persisted (meter.core.record): the interval and an RTC reading at one instant
+        self.p_lo_min = build_minute
+        self.p_lo_sec = 0
+        self.p_hi_min = -1
+        self.p_hi_sec = 0
+        self.p_rtc_min = -1
+        self.p_rtc_sec = 0
+        # the RTC's rate against the counter since the last write: an RTC whose rate is out
+        # of the drift bound cannot carry hi over a power-off
+        self._rate_min = -1
+        self._rate_sec = 0
+        self._rate_mono = 0
+        self.rtc_rate_ok = True
+        self._boot = False            # the first reading after a loaded record carries it
+        self._tlo = 0                 # scratch of _at()
+        self._thi = 0
+
+    # --- persistence -----------------------------------------------------------------------
 
     def loaded(self):
-        """After the record is loaded: a latched fault is already known, so the first reading
-        after a reboot does not log it again."""
-        if self.latched != 0:
-            self.code = self.latched
+        """After the record is loaded: the first reading carries the stored interval across
+        the time the controller was off."""
+        self._boot = True
+        self._set_reference(self.p_lo_min, self.p_lo_sec, -1, 0, self._mono)
+        self._publish()
+        self.code = self.why if self.why else codes.CLOCK_UNSURE
+
+    def snapshot(self):
+        """Fills the p_* fields for the record: the interval at the instant of the last
+        healthy RTC reading (or now, without one).  Called by record.pack."""
+        if self._boot:
+            return                    # not judged since loading: keep what was loaded
+        mono = self._rtc_mono if self._rtc_min >= 0 else self._mono
+        self._at(mono)
+        lo = self._tlo
+        base = self._base
+        self.p_lo_min = base + lo // 60
+        self.p_lo_sec = lo % 60
+        if self._bounded:
+            hi = self._thi
+            self.p_hi_min = base + hi // 60
+            self.p_hi_sec = hi % 60
+        else:
+            self.p_hi_min = -1
+            self.p_hi_sec = 0
+        self.p_rtc_min = self._rtc_min if self.rtc_rate_ok else -1
+        self.p_rtc_sec = self._rtc_sec
+        if self.trusted:
+            self.why = 0
+
+    def _carry(self, status, osf, minute, second, mono_s):
+        """The first reading after a boot: lo is the stored lower bound; hi is the stored upper
+        bound plus the RTC's elapsed time (with drift), only if the RTC can vouch for it."""
+        why = self.why if self.why else codes.CLOCK_UNSURE
+        hi_min = -1
+        hi_sec = 0
+        if self.p_hi_min >= 0 and self.p_rtc_min >= 0:
+            if status != 0:
+                why = status
+            elif osf:
+                why = codes.OSC_STOPPED
+            else:
+                dm = minute - self.p_rtc_min
+                if dm < -1:
+                    why = codes.CLOCK_BACKWARDS
+                elif dm > self.cfg.max_off_days * 1440:
+                    why = codes.CLOCK_TOO_LATE
+                else:
+                    e = dm * 60 + second - self.p_rtc_sec
+                    if e < -_RTC_SLACK_S:
+                        why = codes.CLOCK_BACKWARDS
+                    else:
+                        if e < 0:
+                            e = 0
+                        hi = self.p_hi_sec + e + drift_s(e, self.cfg.clock_drift_ppm) + \
+                            _RTC_SLACK_S
+                        hi_min = self.p_hi_min + hi // 60
+                        hi_sec = hi % 60
+                        why = 0
+        self.why = why
+        self._set_reference(self.p_lo_min, self.p_lo_sec, hi_min, hi_sec, mono_s)
+
+    # --- the interval --------------------------------------------------------------------
+
+    def _set_reference(self, lo_min, lo_sec, hi_min, hi_sec, mono_s):
+        """The interval is [lo, hi] at counter second mono_s (hi_min -1: unbounded); the
+        estimate moves with the base.  Also the lower bound never goes before the build."""
+        if lo_min < self.build_minute:
+            lo_min = self.build_minute
+            lo_sec = 0
+        old_base = self._base
+        self._base = lo_min
+        self._l0 = lo_sec
+        self._bounded = hi_min >= 0
+        self._h0 = (hi_min - lo_min) * 60 + hi_sec if hi_min >= 0 else 0
+        if self._bounded and self._h0 < self._l0:
+            self._h0 = self._l0
+        if self._est_ok:
+            self._est += (old_base - lo_min) * 60
+        self._m0 = mono_s
+
+    def _at(self, mono_s):
+        """The interval at counter second mono_s (before or after the reference) into
+        _tlo/_thi (seconds from _base*60).  Allocation-free."""
+        e = mono_s - self._m0
+        if e == 0:
+            self._tlo = self._l0
+            self._thi = self._h0
+            return
+        # whole counter seconds: the true elapsed time is within 1 s of e, plus drift
+        if e > 0:
+            d = drift_s(e, self.cfg.clock_drift_ppm) + 1
+            self._tlo = self._l0 + e - d
+            self._thi = self._h0 + e + d
+        else:
+            e = -e
+            d = drift_s(e, self.cfg.clock_drift_ppm) + 1
+            self._tlo = self._l0 - e - d
+            self._thi = self._h0 - e + d
+
+    def _publish(self):
+        base = self._base
+        lo = self._lo
+        self.lo_minute = base + lo // 60
+        self.lo_second = lo % 60
+        if self._bounded:
+            hi = self._hi
+            self.hi_minute = base + hi // 60
+            self.hi_second = hi % 60
+            self.error_s = hi - lo
+        else:
+            self.hi_minute = -1
+            self.hi_second = 0
+            self.error_s = -1
+        est = self._est
+        self.minute = base + est // 60
+        self.second = est % 60
+
+    def _estimate(self, mono_s, rtc_ok, r):
+        """The best estimate: the RTC reading r when it agrees, else the last estimate carried
+        by the counter; always inside the interval."""
+        if rtc_ok:
+            est = r
+        elif self._est_ok:
+            est = self._est + (mono_s - self._est_mono)
+        else:
+            est = self._lo
+        if est < self._lo:
+            est = self._lo
+        if self._bounded and est > self._hi:
+            est = self._hi
+        self._est = est
+        self._est_mono = mono_s
+        self._est_ok = True
+
+    def _judge(self):
+        cfg = self.cfg
+        trusted = self._bounded and self._hi - self._lo <= cfg.clock_max_error_s
+        if trusted:
+            self.why = 0
+            code = 0
+        else:
+            code = self.why if self.why else codes.CLOCK_UNSURE
+            if not self._bounded and code == 0:
+                code = codes.CLOCK_UNSURE
+        self.trust_changed = trusted != self.trusted
+        self.changed = self.trust_changed or code != self.code
+        self.trusted = trusted
+        self.code = code
+
+    # --- readings ------------------------------------------------------------------------
 
     def check(self, status, osf, minute, second, mono_s):
-        """Judges one reading.  status: 0 or an RTC code from the driver; mono_s: monotonic
-        seconds since boot.  Returns trusted.  Allocation-free."""
-        fault = status
-        if fault == 0 and osf:
-            fault = codes.OSC_STOPPED
-        if fault == 0:
-            fault = self._plausible(minute)
-        if fault == 0:
-            fault = self._drift(minute, second, mono_s)
-        if fault != 0 and fault != codes.RTC_NO_ANSWER and fault != codes.RTC_BAD_DATA:
-            # the tick comparison is only meaningful from a good reading: start again from here
-            self._base_min = -1
-        if fault != 0 and self.latched == 0:
-            self.latched = fault
-        code = self.latched
-        trusted = code == 0
-        if trusted and minute > self.floor:
-            self.floor = minute
-        self.changed = trusted != self.trusted or code != self.code
-        self.trusted = trusted
-        self.code = code
-        return trusted
+        """Judges one RTC reading against the interval at counter second mono_s.  status: 0 or
+        an RTC code from the driver.  Returns trusted.  Allocation-free."""
+        self._mono = mono_s
+        if self._boot:
+            self._boot = False
+            self._carry(status, osf, minute, second, mono_s)
+        self._at(mono_s)
+        self._lo = self._tlo
+        self._hi = self._thi
+        rc = status
+        if rc == 0 and osf:
+            rc = codes.OSC_STOPPED
+        if rc == 0 and minute < self.build_minute:
+            rc = codes.CLOCK_TOO_EARLY
+        r = 0
+        if rc == 0:
+            dm = minute - self._base
+            if dm > _FAR_MIN:
+                rc = codes.CLOCK_JUMPED if self._bounded else codes.CLOCK_TOO_LATE
+            elif dm < -_FAR_MIN:
+                rc = codes.CLOCK_BACKWARDS
+            else:
+                r = dm * 60 + second
+                if r < self._lo - _RTC_SLACK_S:
+                    rc = codes.CLOCK_BACKWARDS
+                elif self._bounded:
+                    if r > self._hi + _RTC_SLACK_S:
+                        rc = codes.CLOCK_JUMPED
+                elif r > self._lo + self.cfg.max_off_days * 86400:
+                    rc = codes.CLOCK_TOO_LATE
+        if status == 0 and not osf:
+            # the chip is counting: its elapsed time from here can carry hi over a power-off,
+            # if its rate agrees with the counter's
+            self._rate(minute, second, mono_s)
+            self._rtc_min = minute
+            self._rtc_sec = second
+            self._rtc_mono = mono_s
+        self.rtc_code = rc
+        self.rtc_fix = rc != 0 and status == 0 and self._bounded
+        self._estimate(mono_s, rc == 0, r)
+        self._publish()
+        self._judge()
+        return self.trusted
 
-    def _plausible(self, minute):
-        if minute < self.build_minute:
-            return codes.CLOCK_TOO_EARLY
-        if minute < self.floor:
-            return codes.CLOCK_BACKWARDS
-        if minute > self.floor + self.cfg.max_off_days * 1440:
-            return codes.CLOCK_TOO_LATE
-        return 0
+    def _rate(self, minute, second, mono_s):
+        """Compares the RTC's elapsed time with the counter's since the last write (or boot).
+        Out of 2 x the drift bound: the RTC may not carry the time over a power-off, until it
+        keeps the rate for a day after a write.  Allocation-free."""
+        if self._rate_min < 0:
+            self._rate_min = minute
+            self._rate_sec = second
+            self._rate_mono = mono_s
+            return
+        dm = minute - self._rate_min
+        e = mono_s - self._rate_mono
+        if dm > _FAR_MIN or dm < -_FAR_MIN:
+            self.rtc_rate_ok = False
+            return
+        dev = dm * 60 + second - self._rate_sec - e
+        allowed = 2 * drift_s(e, self.cfg.clock_drift_ppm) + _RTC_SLACK_S
+        if dev > allowed or dev < -allowed:
+            self.rtc_rate_ok = False
+        elif e >= 86400:
+            self.rtc_rate_ok = True
 
-    def _drift(self, minute, second, mono_s):
-        if self._base_min < 0:
-            self._rebase(minute, second, mono_s)
-            return 0
-        elapsed = mono_s - self._base_mono
-        rtc_elapsed = (minute - self._base_min) * 60 + (second - self._base_s)
-        allowed = _SLACK_S + self.cfg.drift_s_per_day * elapsed // 86400
-        diff = rtc_elapsed - elapsed
-        if diff > allowed:
-            return codes.CLOCK_JUMPED
-        if diff < -allowed:
-            return codes.CLOCK_BACKWARDS
-        return 0
+    def rtc_written(self, minute, second, mono_s):
+        """The app wrote (minute, second) into the RTC (and cleared its oscillator-stop flag)
+        at counter second mono_s."""
+        self._rtc_min = minute
+        self._rtc_sec = second
+        self._rtc_mono = mono_s
+        self._rate_min = minute
+        self._rate_sec = second
+        self._rate_mono = mono_s
+        self.rtc_fix = False
 
-    def _rebase(self, minute, second, mono_s):
-        self._base_min = minute
-        self._base_s = second
-        self._base_mono = mono_s
+    # --- authenticated time ----------------------------------------------------------------
 
-    # --- authenticated time (tokens) -------------------------------------------------------
-
-    def set_time(self, minute, mono_s):
-        """A set-time token (authenticated) says it is `minute` now.  Returns 0 when accepted
-        (the caller writes the RTC), or TOKEN_TIME_BAD for a token older than the floor: an
-        old unused set-time token must not wind the clock back."""
-        if minute < self.floor - self.cfg.token_time_window:
+    def anchor(self, lo_minute, lo_second, hi_minute, hi_second, mono_s, source):
+        """An authenticated statement: the true time now is within [lo, hi] (hi_minute -1: no
+        upper bound); source is a codes.* constant naming it.  Returns 0 when it narrowed or
+        confirmed the interval; TOKEN_TIME_BAD (refused, nothing changed) when it ends before
+        the proven lower bound (an old set-time token); CLOCK_CONFLICT when it starts after
+        the proven upper bound: the interval is widened to hold both (a cut needs both to
+        agree), the estimate stays where it was.  Never moves the estimate outside the
+        interval.  A token's bounds (sources TOKEN_ACCEPTED, TIME_SET) are widened to the
+        estimate while the RTC agrees with the interval.  Not steady-state: may allocate."""
+        self._mono = mono_s
+        if self._boot:
+            # before the first reading after a boot: nothing carried over yet, hi unknown
+            self._boot = False
+            self._set_reference(self.p_lo_min, self.p_lo_sec, -1, 0, mono_s)
+        self._at(mono_s)
+        base = self._base
+        lo = self._tlo
+        hi = self._thi
+        bounded = self._bounded
+        a_lo = (lo_minute - base) * 60 + lo_second
+        a_bounded = hi_minute >= 0
+        a_hi = (hi_minute - base) * 60 + hi_second if a_bounded else 0
+        if a_bounded and a_hi < a_lo:
+            a_hi = a_lo
+        if a_bounded and a_hi < lo:
             return codes.TOKEN_TIME_BAD
-        self.floor = minute
-        self._restore(minute, 0, mono_s)
-        return 0
-
-    def token_seen(self, issue_minute, status, osf, minute, second, mono_s):
-        """Any valid token proves the time is at least its issue minute.
-
-        Returns True when the token restored trust."""
-        if issue_minute > self.floor:
-            self.floor = issue_minute
-        if issue_minute > minute + _TOKEN_AHEAD_MIN:
-            # our RTC is behind a proven instant
-            if self.latched == 0:
-                self.latched = codes.CLOCK_BACKWARDS
-                self._set(False, codes.CLOCK_BACKWARDS)
-            return False
-        if self.latched == 0 or status != 0 or osf:
-            return False
-        if minute - issue_minute <= self.cfg.token_time_window and minute >= self.build_minute:
-            self._restore(minute, second, mono_s)
-            return True
-        return False
-
-    def _restore(self, minute, second, mono_s):
-        self.latched = 0
-        self._rebase(minute, second, mono_s)
-        self._set(True, 0)
-
-    def _set(self, trusted, code):
-        self.changed = trusted != self.trusted or code != self.code
-        self.trusted = trusted
-        self.code = code
+        if (source == codes.TOKEN_ACCEPTED or source == codes.TIME_SET) and \
+                self.rtc_code == 0 and self._est_ok:
+            # A token says "now >= its issue" (and a set-time token "now <= issue + window",
+            # which holds only if it was typed in time).  An RTC inside the proven interval that
+            # reads otherwise disagrees: neither is proven wrong, so the bounds take the hull of
+            # the two (the side that delays a cut), and the RTC is not called wrong.
+            est = self._est + (mono_s - self._est_mono)
+            if a_lo > est:
+                a_lo = est
+            if a_bounded and a_hi < est + _RTC_SLACK_S:
+                a_hi = est + _RTC_SLACK_S
+        result = 0
+        if bounded and a_lo > hi:
+            # the statement and the proven interval disagree: take the hull, never the
+            # convenient side (an authentic token from a vending clock that runs ahead, or an
+            # upper bound that was wrong: either way a cut must wait for agreement)
+            if a_bounded:
+                if a_hi > hi:
+                    hi = a_hi
+            else:
+                bounded = False
+            self.why = codes.CLOCK_CONFLICT
+            result = codes.CLOCK_CONFLICT
+        else:
+            if a_lo > lo:
+                lo = a_lo
+            if a_bounded and (not bounded or a_hi < hi):
+                hi = a_hi
+                bounded = True
+        # the estimate at this instant, then the new reference with its base at lo's minute
+        if self._est_ok:
+            est = self._est + (mono_s - self._est_mono)
+        else:
+            est = lo
+        lo_min = base + lo // 60
+        self._set_reference(lo_min, lo % 60, base + hi // 60 if bounded else -1, hi % 60,
+                            mono_s)
+        self._lo = self._l0
+        self._hi = self._h0
+        self._est = est + (base - self._base) * 60
+        self._est_mono = mono_s
+        self._est_ok = True
+        self._estimate(mono_s, False, 0)
+        self._publish()
+        self._judge()
+        return result

@@ -4,8 +4,8 @@ Numbers never change meaning once released: bench scripts, the event log on flas
 staff reading a code over the phone all depend on them.  New codes take new numbers.
 
 Ranges: 0-29 supply decisions, 30-39 clock, 40-59 tokens and keypad, 60-69 hardware and
-storage, 70-79 money, 80-89 console, 90-99 events, 120-139 protections, cold-home hold and the
-event log's story (what the household and the utility see).
+storage, 70-79 money, 80-89 console, 90-99 events, 100-109 the clock interval, 120-139
+protections, cold-home hold and the event log's story (what the household and the utility see).
 """
 from micropython import const
 
@@ -45,6 +45,13 @@ CLOCK_TOO_EARLY = const(36)   # before build date or last known-good time
 CLOCK_TOO_LATE = const(37)    # later than last known-good + max off time
 CLOCK_DRIFT = const(38)       # RTC and tick counter disagree beyond tolerance
 CLOCK_TRUSTED = const(39)     # trust (re)established
+
+# Clock interval (docs/clock.md)
+CLOCK_UNSURE = const(100)     # the proven interval is unbounded or wider than clock_max_error_s
+CLOCK_CONFLICT = const(101)   # an authenticated time disagreed with the interval: widened
+TIME_PROVISIONED = const(102)  # anchor source: factory provisioning
+TIME_NETWORK = const(103)     # anchor source: a network time sample
+RTC_CORRECTED = const(104)    # the RTC was outside the proven interval and was rewritten
 
 # Tokens and keypad
 TOKEN_ACCEPTED = const(40)
@@ -136,6 +143,11 @@ _TABLE = (
     (CLOCK_TOO_LATE, "clock_too_late", "CLOCK TOO LATE"),
     (CLOCK_DRIFT, "clock_drift", "CLOCK DRIFTING"),
     (CLOCK_TRUSTED, "clock_trusted", "CLOCK OK"),
+    (CLOCK_UNSURE, "clock_unsure", "CLOCK UNSURE"),
+    (CLOCK_CONFLICT, "clock_conflict", "CLOCK CONFLICT"),
+    (TIME_PROVISIONED, "time_provisioned", "TIME PROVISIONED"),
+    (TIME_NETWORK, "time_network", "NETWORK TIME"),
+    (RTC_CORRECTED, "rtc_corrected", "RTC CORRECTED"),
     (TOKEN_ACCEPTED, "token_accepted", "TOKEN ACCEPTED"),
     (TOKEN_INVALID, "token_invalid", "INVALID TOKEN"),
     (TOKEN_USED, "token_used", "TOKEN USED"),

@@ -52,9 +52,13 @@ DEFAULTS = {
     # time (§4)
     "tz_std_minutes": 60,          # Europe/Brussels: CET
     "tz_eu_dst": True,             # EU rule: last Sunday of March/October at 01:00 UTC
-    "drift_s_per_day": 120,        # RTC vs tick counter tolerance
-    "max_off_days": 400,           # later than last known-good + this is not believed
-    "token_time_window": 15,       # minutes: a token typed within this of its issue restores trust
+    # clock trust as a bounded error (docs/clock.md)
+    "clock_drift_ppm": 50,         # bound on the tick counter's and the DS3231's rate error
+    "clock_max_error_s": 3600,     # trusted while the proven interval is at most this wide
+    "max_off_days": 400,           # an RTC farther than this from the lower bound is not read
+    "token_time_window": 15,       # minutes: a set-time token says "now is within this of my issue"
+    "token_skew_s": 120,           # a vending clock may run this far ahead: a token's issue
+                                   # time proves only "now >= issue - this"
     # tokens (§7)
     "openpaygo_unit": 100,         # minor units credited per OpenPAYGO unit
     "openpaygo_key": "",           # 32 hex digits; empty: OpenPAYGO tokens refused
@@ -140,11 +144,13 @@ def _check_ranges(cfg, new):
             raise ValueError("%s: must be at least 1" % key)
     for key in ("price_day", "price_night", "price_single", "standing_charge", "emergency_amount",
                 "debt_weekly_cap", "opening_debt", "limiter_watts", "limiter_trip_s", "limiter_reclose_s",
-                "notice", "topup_margin", "max_off_days", "drift_s_per_day", "openpaygo_unit",
-                "lockout_cap_s", "token_time_window", "openpaygo_starting_code",
+                "notice", "topup_margin", "max_off_days", "clock_max_error_s", "openpaygo_unit",
+                "lockout_cap_s", "token_time_window", "token_skew_s", "openpaygo_starting_code",
                 "cold_hold_hysteresis", "cold_hold_min_s"):
         if get(key) < 0:
             raise ValueError("%s: must not be negative" % key)
+    if not 0 <= get("clock_drift_ppm") <= 1000:
+        raise ValueError("clock_drift_ppm: 0 to 1000")
     if not 0 <= get("debt_recovery_pct") <= 100:
         raise ValueError("debt_recovery_pct: 0 to 100")
     for key in ("day_start", "day_end", "cut_start", "cut_end"):

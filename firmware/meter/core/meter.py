@@ -50,6 +50,7 @@ class LocalDay:
         self.winter = False
         self.week = 0                 # Monday-based week index
         self.ymd = 0                  # yyyymmdd, for display
+        self._minute = -1             # the UTC minute the facts are for
 
     def local_minute(self, minute):
         cfg = self.cfg
@@ -59,6 +60,9 @@ class LocalDay:
         return minute + off // 60
 
     def update(self, minute):
+        if minute == self._minute:
+            return                    # the control step runs every second: once a minute
+        self._minute = minute
         lm = self.local_minute(minute)
         lday = lm // 1440
         self.mod = lm - lday * 1440
@@ -137,7 +141,10 @@ class Meter:
         self.unsaved_pulses = 0
         self.last_commit_mono = 0
         self.started = False
-        self.local = LocalDay(cfg)
+        self.local = LocalDay(cfg)    # local facts of the best estimate (billing, display)
+        self.local_lo = LocalDay(cfg)  # of the proven lower bound (the cut decision)
+        self._rtc_logged = 0          # RTC disagreement last logged, and when (counter s)
+        self._rtc_logged_mono = 0
         self.desk = None              # the token layer, whose state joins the record
         self.trusted_prev = False     # trust at the last decision (restored from the record)
         self.alerts_cleared = False
@@ -196,15 +203,23 @@ class Meter:
         clock.check(status, osf, minute, second, mono_s)
         if clock.changed:
             self.commit = COMMIT_NOW
-        if status == 0:
-            self.minute = minute
-            self.second = second
-        else:
-            # no reading: carry the time on with the tick counter (display and timers only)
-            sec = self.second + dt
-            self.minute += sec // 60
-            self.second = sec % 60
-        self.local.update(self.minute)
+        logged = 0
+        if clock.trusted != self.trusted_prev:
+            # logged by _sync_trust, with the source that changed it
+            logged = codes.CLOCK_TRUSTED if clock.trusted else clock.code
+        elif clock.changed and clock.code:
+            logged = clock.code
+            self.event(logged)
+        rc = clock.rtc_code
+        if rc == logged:
+            self._rtc_logged = rc
+            self._rtc_logged_mono = mono_s
+        elif rc and (rc != self._rtc_logged or mono_s - self._rtc_logged_mono >= 86400):
+            # the RTC disagrees with the proven time: logged once a day at most per kind
+            self.event(rc)
+            self._rtc_logged = rc
+            self._rtc_logged_mono = mono_s
+        self._sync_time()
         self._sync_trust()
         self.started = True
         # money
@@ -222,6 +237,26 @@ class Meter:
             self.over_limit_s = 0
         return self._decide()
 
+    def _sync_time(self):
+        """The estimate and the lower bound from the clock (after a reading or an anchor).
+        Allocation-free unless a local day changed."""
+        clock = self.clock
+        self.minute = clock.minute
+        self.second = clock.second
+        self.local.update(self.minute)
+        self.local_lo.update(clock.lo_minute)
+
+    def hi_ceil(self):
+        """The proven upper bound rounded up to a whole minute; -1 when unbounded."""
+        clock = self.clock
+        if clock.hi_minute < 0:
+            return -1
+        return clock.hi_minute + (1 if clock.hi_second else 0)
+
+    def span_min(self):
+        hi = self.hi_ceil()
+        return hi - self.clock.lo_minute if hi >= 0 else 0
+
     def _sync_trust(self):
         """Notices trust coming back or going, whichever way (a reading, a set-time token, a
         vending token, network time), and logs it once with that source as the value."""
@@ -235,16 +270,12 @@ class Meter:
 
     def _trust_gained(self):
         # Standing charges restart from today (untrusted time was charged by the tick
-        # counter); a warning shown under a doubtful clock starts its notice again.
+        # counter).  The warning's notice needs no restart: it is measured from the upper
+        # bound at which it started to the lower bound now (see _warnings).
         lday = self.local.lday
         if self.charged_day < 0 or self.charged_day > lday or self.untrusted_s:
             self.charged_day = lday
         self.untrusted_s = 0
-        if self.warn_since >= 0:
-            self.warn_since = self.minute
-            self.event(codes.WARNING_START, self.credit.credit_left())
-        if self.ec_offer_since >= 0:
-            self.ec_offer_since = self.minute
 
     def _standing(self, dt):
         credit = self.credit
@@ -274,8 +305,11 @@ class Meter:
         if level == 0:
             self.warn_since = -1
         elif self.warn_since < 0:
-            self.warn_since = self.minute
-            self.event(codes.WARNING_START, self.credit.credit_left())
+            # the latest instant the warning can have started: the proven upper bound (set
+            # once there is one), so that lo - warn_since never overstates the notice given
+            self.warn_since = self.hi_ceil()
+            if self.warn_since >= 0:
+                self.event(codes.WARNING_START, self.credit.credit_left())
         self._offer()
 
     def _offer(self):
@@ -294,22 +328,19 @@ class Meter:
             self.ec_offer_since = -1
             return
         if self.ec_offer_since < 0:
-            self.ec_offer_since = self.minute
-            self.event(codes.EMERGENCY_OFFER, avail)
-            self.commit = COMMIT_NOW
+            # as the warning: from the proven upper bound, once there is one
+            self.ec_offer_since = self.hi_ceil()
+            if self.ec_offer_since >= 0:
+                self.event(codes.EMERGENCY_OFFER, avail)
+                self.commit = COMMIT_NOW
 
     # --- protections with an end date, cold-home hold ------------------------------------
 
     def _proven_past(self, minute):
-        """True when the true time is provably at or after `minute`: an expiry errs towards
-        protection while the clock is untrusted or its error unbounded."""
+        """True when the true time is provably at or after `minute` (the proven lower bound
+        is): an expiry errs towards protection, and waits while the clock is untrusted."""
         clock = self.clock
-        if not clock.trusted:
-            return False
-        err = getattr(clock, "error_s", 0)
-        if err < 0:
-            return False
-        return (self.minute - minute) * 60 + self.second >= err
+        return clock.trusted and clock.lo_minute >= minute
 
     def _expire(self):
         # (a flag on with a negative end, e.g. set directly, has no end date)
@@ -398,7 +429,9 @@ class Meter:
             self.event(codes.COLD_HOLD_OFF, q * 10 // 4 if q != TEMP_UNKNOWN else 0)
             self.commit = COMMIT_NOW
 
-    def _fill(self, s, lc, m):
+    def _fill(self, s, lc, m, span):
+        """lc: local facts of the lower bound m (minute); span: the interval's width in
+        minutes.  Every time fact is taken on the side that favours supply."""
         cfg = self.cfg
         s.trusted = self.clock.trusted
         s.clock_code = self.clock.code
@@ -407,10 +440,11 @@ class Meter:
         s.record_lost = self.record_lost
         s.weekday = lc.weekday
         s.minute_of_day = lc.mod
+        s.span_min = span
         s.holiday = lc.holiday
         s.holiday_eve = lc.holiday_eve
         s.winter = lc.winter
-        s.registration = self.reg_start <= m < self.reg_end
+        s.registration = m < self.reg_end and m + span >= self.reg_start
         s.medical = self.medical
         s.weather = self.weather
         s.cold = self.cold
@@ -428,9 +462,11 @@ class Meter:
         return s
 
     def _decide(self):
+        self._sync_time()
         self._sync_trust()
         dec = self.dec
-        supply = policy.decide(self._fill(self.sit, self.local, self.minute), self.cfg, dec)
+        supply = policy.decide(self._fill(self.sit, self.local_lo, self.clock.lo_minute,
+                                          self.span_min()), self.cfg, dec)
         self.pressed = False
         old = self.supply
         self.reason = dec.reason
@@ -497,7 +533,7 @@ class Meter:
     def reconnect(self):
         """A reconnect token: no cut for lack of credit before today's cut window closes, and
         an open relay is armed (it closes when # or the button is pressed)."""
-        until = self.local.window_end(self.minute)
+        until = self.local.window_end(self._late())
         if until > self.cancel_until:
             self.cancel_until = until
         self.commit = COMMIT_NOW
@@ -560,12 +596,17 @@ class Meter:
         in which it would have happened (today's if a cut stands or is due today)."""
         at = self.next_cut(self.minute)
         if self.supply == policy.OPEN and self.open_reason == codes.NO_CREDIT:
-            at = self.minute
+            at = self._late()
         if at >= 0:
             self.cancel_until = self.local.window_end(at)
         self.event(codes.CUT_CANCELLED)
         self.commit = COMMIT_NOW
         return self._decide()
+
+    def _late(self):
+        """The latest the time can be now: hi when bounded, else the estimate."""
+        hi = self.hi_ceil()
+        return hi if hi > self.minute else self.minute
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -584,11 +625,17 @@ class Meter:
             return -1   # already cut
         lc = LocalDay(self.cfg)
         sit = policy.Situation()
-        t = start
-        end = start + limit_days * 1440
+        # searched on the lower bound's timeline (the interval keeps its width), shown on the
+        # estimate's
+        clock = self.clock
+        lead_s = (self.minute - clock.lo_minute) * 60 + self.second - clock.lo_second
+        lead = lead_s // 60
+        span = self.span_min()
+        t = (start * 60 - lead_s) // 60
+        end = t + limit_days * 1440
         while t < end:
             lc.update(t)
-            s = self._fill(sit, lc, t)
+            s = self._fill(sit, lc, t, span)
             s.supply = policy.CLOSED
             # protections end on their date (the live step waits for proven time)
             s.medical = s.medical and t < self.protection_end(PROTECT_MEDICAL)
@@ -596,20 +643,20 @@ class Meter:
             s.cold = s.cold and t < self.protection_end(PROTECT_COLD)
             s.protected = s.protected and t < self.protection_end(PROTECT_CUSTOMER)
             if policy.cut_hold(s, self.cfg) == 0 and not policy.limiter_applies(s, self.cfg):
-                return t
-            t += self._minutes_to_change(t, lc.mod)
+                return t + lead
+            t += self._minutes_to_change(t, lc.mod, span)
         return -1
 
-    def _minutes_to_change(self, t, mod):
-        """Minutes from t (local minute of day mod) to the next instant at which a
-        time-driven input of the policy can change."""
+    def _minutes_to_change(self, t, mod, span):
+        """Minutes from t (the lower bound; local minute of day mod; hi = t + span) to the
+        next instant at which a time-driven input of the policy can change."""
         cfg = self.cfg
-        step = policy.next_local_boundary(mod, cfg)
+        step = policy.next_local_boundary(mod, cfg, span)
         # DST switches happen at 01:00 UTC: re-evaluate then too
         to_one = (60 - t % 1440) % 1440
         if 0 < to_one < step:
             step = to_one
-        for target in (self.reg_start, self.reg_end, self.cancel_until, self.medical_until,
+        for target in (self.reg_start - span, self.reg_end, self.cancel_until, self.medical_until,
                        self.weather_until, self.cold_until, self.protected_until):
             if t < target < t + step:
                 step = target - t
@@ -625,7 +672,9 @@ class Meter:
         (event-driven simulation jumps there).  Takes the current load into account: charges
         crossing a warning, offer or cut threshold, the limiter timers, the checkpoint."""
         cfg = self.cfg
-        best = self._minutes_to_change(self.minute, self.local.mod) * 60 - self.second
+        clock = self.clock
+        best = self._minutes_to_change(clock.lo_minute, self.local_lo.mod,
+                                       self.span_min()) * 60 - clock.lo_second
         credit = self.credit
         if power_w > 0 and not self.free:
             left = credit.credit_left()
@@ -656,6 +705,11 @@ class Meter:
                 best = due
         if not self.clock.trusted:
             due = 86400 - self.untrusted_s
+            if 0 < due < best:
+                best = due
+        elif cfg.clock_drift_ppm > 0:
+            # the interval widens by 2 * ppm: when it could pass clock_max_error_s
+            due = (cfg.clock_max_error_s - clock.error_s) // (2 * cfg.clock_drift_ppm) * 1000000
             if 0 < due < best:
                 best = due
         if self.cold_home:

@@ -12,14 +12,22 @@ Supply states:
   LIMITED  relay closed under the power limiter (protected customers in winter, instead of a cut)
 
 A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
-  the clock is trusted; the stored state was not lost; no medical, weather, cold, cold-home,
-  registration or winter protection; a working day
-  (Mon-Fri, not a public holiday, not the working day before one when so configured); inside the
-  cut window (08:00-16:00); the planned cut was not cancelled by token; the low-credit warning
-  has been shown for the notice period; emergency credit on offer has been offered on the LCD
-  for the notice period too; and the household keeps `topup_margin` minutes before
-  the window closes to top up.  A cut already made stands until the window closes; any other
-  hold (night, weekend, a new registration, an untrusted clock...) arms the relay again.
+  the clock is trusted (its proven interval [lo, hi] is bounded and narrow, docs/clock.md); the
+  stored state was not lost; no medical, weather, cold, cold-home, registration or winter
+  protection; a working day (Mon-Fri, not a public holiday, not the working day before one when
+  so configured); the WHOLE interval inside the cut window (08:00-16:00) of that one day; the
+  planned cut was not cancelled by token; the low-credit warning has been shown for the notice
+  period; emergency credit on offer has been offered on the LCD for the notice period too; and
+  the household keeps `topup_margin` minutes before the window closes to top up.  A cut already
+  made stands until the window closes; any other hold (night, weekend, a new registration, an
+  untrusted clock...) arms the relay again.
+
+Time is judged on the household's side of the interval: the meter fills the local facts of the
+lower bound lo (weekday, minute of day, holidays, winter) and `span_min`, the interval's width
+in whole minutes, so hi's local minute is minute_of_day + span_min.  The window must hold from
+lo to hi, the top-up margin is counted from hi; the notice, offer, registration and cancel-cut
+facts are filled from the side that favours supply (see Meter._fill).  Cut windows lie clear of
+the DST switches (01:00 UTC), so lo's day is hi's day whenever hi's minute of day is below 1440.
 """
 from micropython import const
 
@@ -43,7 +51,8 @@ class Situation:
         self.free = False            # OpenPAYGO disable token: supply unconditionally on
         self.record_lost = False     # stored state was lost: no cut until a credit token
         self.weekday = 0             # local, Monday = 0
-        self.minute_of_day = 0       # local
+        self.minute_of_day = 0       # local, of the lower bound lo of the proven time
+        self.span_min = 0            # hi - lo in whole minutes (rounded up)
         self.holiday = False
         self.holiday_eve = False     # the next non-weekend day is a public holiday
         self.winter = False          # local date inside the winter period
@@ -95,7 +104,8 @@ def cut_hold(s, cfg):
     if s.holiday_eve and cfg.no_cut_before_holiday:
         return codes.HOLIDAY_EVE
     mod = s.minute_of_day
-    if mod < cfg.cut_start or mod >= cfg.cut_end:
+    hi_mod = mod + s.span_min
+    if mod < cfg.cut_start or hi_mod >= cfg.cut_end:
         return codes.OUTSIDE_WINDOW
     if s.cancelled:
         return codes.CUT_CANCELLED
@@ -103,7 +113,7 @@ def cut_hold(s, cfg):
         return codes.NOTICE
     if s.ec_unoffered:
         return codes.EMERGENCY_OFFER  # take it with B then #: no cut before it was offered
-    if mod + cfg.topup_margin > cfg.cut_end:
+    if hi_mod + cfg.topup_margin > cfg.cut_end:
         return codes.TOO_LATE
     return 0
 
@@ -153,16 +163,19 @@ def _set(out, supply, reason):
     return supply
 
 
-def next_local_boundary(mod, cfg):
-    """Minutes from local minute-of-day `mod` to the next local time at which the tariff or
-    a policy rule can change (tariff switch, window start, last cut minute, window end,
-    midnight).  Always >= 1."""
+def next_local_boundary(mod, cfg, span=0):
+    """Minutes from local minute-of-day `mod` (of lo) to the next local time at which the
+    tariff or a policy rule can change (tariff switch, window start, last cut minute, window
+    end — both for lo and for hi = lo + span —, midnight).  Always >= 1."""
     last_cut = cfg.cut_end - cfg.topup_margin
     best = 1440 - mod
     best = _closer(best, mod, cfg.day_start)
     best = _closer(best, mod, cfg.day_end)
     best = _closer(best, mod, cfg.cut_start)
     best = _closer(best, mod, last_cut + 1)
+    if span:
+        best = _closer(best, mod, last_cut + 1 - span)
+        best = _closer(best, mod, cfg.cut_end - span)
     return _closer(best, mod, cfg.cut_end)
 
 

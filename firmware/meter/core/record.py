@@ -1,7 +1,7 @@
 """The meter's persistent state as one fixed-layout byte string (METER.md §9).
 
 Everything that must survive a power cut together — balance, debt, emergency credit, counters,
-registrations, protections, clock floor and trust latch, supply state, and the token layer's
+registrations, protections, the clock's proven interval, supply state, and the token layer's
 replay memory, lockout and OpenPAYGO counter — is packed here, so that storage can write it
 atomically as one record.  The layout is versioned; an unknown version or a wrong length is
 refused (ValueError) and the caller falls back to the safe default (supply on, error shown).
@@ -10,7 +10,7 @@ import struct
 
 from micropython import const
 
-VERSION = const(3)
+VERSION = const(4)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
 # ClockTrust.  Append only; a change of meaning takes a new VERSION.
@@ -43,8 +43,8 @@ _FIELDS = (
     ("m", "warn_since", "i"),
     ("m", "charged_day", "i"),
     ("m", "untrusted_s", "i"),
-    ("k", "floor", "i"),
-    ("k", "latched", "B"),
+    ("k", "p_lo_min", "i"),       # v1: the clock floor (a lower bound, as now)
+    ("k", "why", "B"),            # v1: the trust latch (now: why the interval is wide)
     # --- version 2 (ux: protections' end dates, emergency offer, cold-home hold) ---
     ("m", "medical_until", "i"),
     ("m", "weather_until", "i"),
@@ -59,9 +59,20 @@ _FIELDS = (
     # 0..999 and energy_kwh the whole kWh.  Older records load with their Wh total split.
     ("c", "energy_kwh", "i"),
     # --- end of version 3 ---
+    # --- version 4 (clock: the proven interval, docs/clock.md).  [lo, hi] and an RTC reading
+    # taken at the same instant: after a power-off lo still holds, and the RTC's elapsed time
+    # since that reading carries hi (p_hi_min -1: unbounded; p_rtc_min -1: no healthy
+    # reading to measure from) ---
+    ("k", "p_lo_sec", "B"),
+    ("k", "p_hi_min", "i"),
+    ("k", "p_hi_sec", "B"),
+    ("k", "p_rtc_min", "i"),
+    ("k", "p_rtc_sec", "B"),
+    # --- end of version 4 ---
 )
 _V1_FIELDS = 30               # version 1 records hold the first 30 fields
 _V2_FIELDS = 37               # version 2 records the first 37
+_V3_FIELDS = 38               # version 3 records the first 38
 
 
 def _fmt(fields):
@@ -75,6 +86,8 @@ _FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
 _SIZE_V1 = struct.calcsize(_FMT_V1)
 _FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
 _SIZE_V2 = struct.calcsize(_FMT_V2)
+_FMT_V3 = _fmt(_FIELDS[:_V3_FIELDS])
+_SIZE_V3 = struct.calcsize(_FMT_V3)
 
 
 def _owner(meter, which):
@@ -87,6 +100,7 @@ def _owner(meter, which):
 
 def pack(meter):
     """-> bytes: the fixed fields followed by the token layer's blobs (meter.blobs())."""
+    meter.clock.snapshot()
     values = [VERSION]
     for which, attr, code in _FIELDS:
         v = getattr(_owner(meter, which), attr)
@@ -105,6 +119,8 @@ def unpack(meter, data):
         fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
     elif version == 2:
         fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
+    elif version == 3:
+        fmt, size, count = _FMT_V3, _SIZE_V3, _V3_FIELDS
     elif version != VERSION:
         raise ValueError("record version %d" % version)
     if len(data) < size:
@@ -128,7 +144,13 @@ def unpack(meter, data):
         c = meter.credit
         c.energy_kwh = c.energy_wh // 1000
         c.energy_wh -= c.energy_kwh * 1000
+    clock = meter.clock
+    if version < 4:
+        # a floor and a latch: the floor is a lower bound, no upper bound is known
+        clock.p_lo_sec = 0
+        clock.p_hi_min = -1
+        clock.p_rtc_min = -1
     meter.load_blobs(data[size:])
-    meter.clock.loaded()
-    meter.trusted_prev = meter.clock.latched == 0
+    clock.loaded()
+    meter.trusted_prev = clock.why == 0 and clock.p_hi_min >= 0
     meter.warn_level = meter.credit.warning_level()   # already shown before the reboot
