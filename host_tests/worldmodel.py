@@ -220,6 +220,7 @@ class World:
         self.entry_dirty = False
         self.drift_ppm = 0            # what `rtc drift` last set
         self.trusted_steps = 0
+        self.replies = 0
         self.reasons = {}             # supply reason -> replies (how the runs spend their time)
         self.moves_seen = 0
         self.cuts = 0
@@ -279,6 +280,7 @@ class World:
         st = reply if "clock" in reply and "balance" in reply else self._ask("status")
         if st:
             self.status = st
+            self.replies += 1
             if (st.get("clock") or {}).get("trusted"):
                 self.trusted_steps += 1
             r = st.get("reason")
