@@ -88,7 +88,7 @@ class WorldModel(RuleBasedStateMachine):
 
     @initialize(start=st.integers(T_FIRST, T_LAST))
     def start(self, start):
-        self.world = wm.World(start)
+        self.world = wm.World(start, honest_vending=VENDING == "honest")
 
     # time and load
 

@@ -205,8 +205,9 @@ VENDOR = Vendor()
 # --- the checker ------------------------------------------------------------------------
 
 class World:
-    def __init__(self, start_utc):
+    def __init__(self, start_utc, honest_vending=False):
         self.start_utc = start_utc
+        self.honest_vending = honest_vending
         self.sim = WorldSim(start_utc)
         self.log = []                 # (line, meta): replaying them rebuilds this world
         self.violations = []          # (kind, detail, index in log)
@@ -298,9 +299,11 @@ class World:
     # --- tokens ---
 
     def free_minute(self, minute):
-        """The vending office never issues two tokens for one meter in the same minute."""
+        """The vending office never issues two tokens for one meter in the same minute: it
+        takes the next free one (an honest office, one before: never a minute still to come)."""
+        step = -1 if self.honest_vending else 1
         while minute in self.vended:
-            minute += 1
+            minute += step
         return minute
 
     def vend(self, kind, issue_ms, serial=DEV_SERIAL, amount=None, nocut=None):
