@@ -12,7 +12,7 @@ BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
 SOAK_STEPS ?= 1000000
 
-.PHONY: soak test sim bench setup pytest mptest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: soak test sim bench setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -31,13 +31,17 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 test: setup
-	$(MAKE) --no-print-directory pytest mptest mpycheck pyright scenarios
+	$(MAKE) --no-print-directory pytest mptest mpunixtest mpycheck pyright scenarios
 
 pytest:
 	$(VPY) -m pytest -q host_tests
 
 mptest:
 	node tools/mp_test.mjs
+
+# the portable tests under the MicroPython unix port (skips loudly where it cannot run)
+mpunixtest:
+	$(VPY) tools/mp_unix_test.py
 
 mpycheck:
 	$(VPY) tools/mpy_check.py

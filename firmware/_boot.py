@@ -10,15 +10,18 @@ appears to be corrupted" (no meter at all).  This one:
   - if that fails, formats ONLY a flash that holds no filesystem at all: both blocks of the
     littlefs superblock pair (blocks 0 and 1) read back fully erased (0xFF), as on a board
     fresh from `erase_flash`.  Anything else is left as it is for a technician to recover;
-  - otherwise mounts nothing, prints one line, and leaves `mounted = False`.  main.py reads
-    it (`import _boot; _boot.mounted`): the app then reports STORAGE ERROR and keeps supply on.
-    No RAM filesystem is mounted: RAM is short, nothing in it survives a reset, and the app
-    needs none (the event log keeps its last entries in RAM when it cannot write).
+  - otherwise mounts nothing, prints one line, and leaves `mounted = False`: the app then
+    reports STORAGE ERROR and keeps supply on.  No RAM filesystem is mounted: RAM is short,
+    nothing in it survives a reset, and the app needs none (the event log keeps its last
+    entries in RAM when it cannot write).
 
-MicroPython runs the frozen _boot.py in __main__'s namespace, not as a module, so the
-`import _boot` in main.py runs this file a second time.  That run must agree with the first:
-an already-mounted "/" makes vfs.mount() fail with EPERM, which counts as mounted; a flash that
-failed to mount fails again (reading it changes nothing).
+MicroPython runs the frozen _boot.py in __main__'s namespace, not as a module, and an
+`import _boot` would run the file a second time; on 1.29 a second vfs.mount(..., "/") does not
+fail, it stacks a second VfsLfs2 on the same flash (issue 11).  So this run publishes what it
+did as sys.modules["_boot"] (an object with `mounted`, `formatted`, `reason` and
+`factory_format`): main.py reads it from there and never imports _boot, and an `import _boot`
+at the REPL gets the same object without running anything.  As a second guard, _start() mounts
+nothing when "/" is already mounted (vfs.mount() lists the mounts).
 
 A technician can create a fresh filesystem on a flash that does not mount, deliberately:
     >>> import _boot; _boot.factory_format("ERASE")
@@ -54,6 +57,19 @@ def _device():
     return None, 0
 
 
+def _root_mounted():
+    """A filesystem is mounted at "/" already (a second run of this file)."""
+    import vfs
+    try:
+        mounts = vfs.mount()
+    except TypeError:                                 # a port without the mount listing
+        return False
+    for m in mounts:
+        if m[1] == "/":
+            return True
+    return False
+
+
 def _mount(bdev, progsize):
     """-> True when the flash filesystem is (now, or already) mounted at "/"."""
     import vfs
@@ -64,7 +80,7 @@ def _mount(bdev, progsize):
     try:
         vfs.mount(fs, "/")
     except OSError as e:
-        return bool(e.args) and e.args[0] == _EPERM   # "/" already mounted: a second run
+        return bool(e.args) and e.args[0] == _EPERM   # "/" already mounted (older ports)
     return True
 
 
@@ -91,6 +107,9 @@ def _start():
         mounted = True           # unix/webassembly ports, CPython: the host's filesystem
         return
     try:
+        if _root_mounted():
+            mounted = True               # never a second filesystem over the first
+            return
         bdev, progsize = _device()
         if bdev is None:
             reason = "no flash partition"
@@ -130,7 +149,30 @@ def factory_format(confirm=""):
     return mounted
 
 
+class _Published:
+    """What this boot did, for main.py and the REPL (sys.modules["_boot"]): the module's own
+    state, read through properties so that factory_format() shows."""
+
+    @property
+    def mounted(self):
+        return mounted
+
+    @property
+    def formatted(self):
+        return formatted
+
+    @property
+    def reason(self):
+        return reason
+
+    def factory_format(self, confirm=""):
+        return factory_format(confirm)
+
+
 _start()
+if __name__ == "__main__":
+    # run by the port as boot code: publish, so that nothing imports (and re-runs) this file
+    sys.modules["_boot"] = _Published()  # pyright: ignore[reportArgumentType]
 
 if _PLATFORM == "esp32":
     import gc

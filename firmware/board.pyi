@@ -22,7 +22,9 @@ BUZZER: int
 LED_SUPPLY: Union[int, str]
 LED_ALERT: int
 BUTTON: int
-TEST_JUMPER: int
-TEST_MODE: bool
+TEST_JUMPER: Optional[int]
 WDT_MS: int
 INTERNAL_RTC_FALLBACK: bool
+NO_PULL_PINS: Tuple[int, ...]
+S0_HARD_IRQ: bool
+S0_COUNTER: Optional[int]

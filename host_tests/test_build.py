@@ -36,3 +36,41 @@ def test_deploy_copies_only_what_changed():
     assert deploy.plan(local, dict(local)) == []
     assert deploy.plan(local, {"main.py": "a", "meter/app.mpy": "old"}) == ["board.mpy",
                                                                            "meter/app.mpy"]
+
+
+def _tree_bytes(root):
+    for dirpath, dirnames, files in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for f in files:
+            path = os.path.join(dirpath, f)
+            with open(path, "rb") as fh:
+                yield os.path.relpath(path, root), fh.read()
+
+
+def test_production_images_carry_no_development_key(tmp_path):
+    # issue 11: meter/core/devkeys.py was frozen and deployed
+    from devkeys import DEV_UTILITY_KEY_HEX
+    key_hex = DEV_UTILITY_KEY_HEX.encode()
+    key_raw = bytes.fromhex(DEV_UTILITY_KEY_HEX)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    trees = [os.path.join(root, "firmware")]        # what the freezing manifests take
+    for board in build_firmware.boards():
+        trees.append(build_firmware.build(board, str(tmp_path)))
+    for tree in trees:
+        for rel, data in _tree_bytes(tree):
+            assert "devkeys" not in rel, (tree, rel)
+            assert key_hex not in data and key_raw not in data, (tree, rel)
+            assert b"DEV_UTILITY_KEY" not in data, (tree, rel)
+    for name in os.listdir(os.path.join(root, "boards", "manifests")):
+        with open(os.path.join(root, "boards", "manifests", name)) as f:
+            text = f.read()
+        assert "tools" not in text and "devkeys" not in text, name
+
+
+def test_deploy_removes_what_an_older_deploy_left():
+    # an old firmware's development keys must not stay on a board (issue 11)
+    local = {"main.py": "a", "meter/app.mpy": "b"}
+    remote = {"main.py": "a", "meter/app.mpy": "old", "meter/core/devkeys.mpy": "k"}
+    assert deploy.plan(local, remote) == ["meter/app.mpy"]
+    assert deploy.stale(local, remote) == ["meter/core/devkeys.mpy"]
+    assert deploy.stale(local, dict(local)) == []

@@ -238,9 +238,11 @@ class FakeFlash:
 class FakePort:
     """The `vfs` module and a port module (`rp2` or `esp32`) around one FakeFlash."""
 
-    def __init__(self, platform, flash, broken_device=False):
+    def __init__(self, platform, flash, broken_device=False, eperm=False):
         self.platform = platform
         self.flash = flash
+        self.eperm = eperm
+        self.stacked = {}                      # path -> every filesystem mounted there
         self.mounts = {}
         self.opened = []
         port = self
@@ -258,9 +260,14 @@ class FakePort:
                 bdev.fs = "lfs"
                 bdev.data[0:16] = b"littlefs-superbk"
 
-        def mount(fs, path):
-            if path in port.mounts:
-                raise OSError(1)               # EPERM: mount point in use
+        def mount(*args):
+            if not args:                       # the listing, as vfs.mount() gives it
+                return [(f, p) for p, fss in port.stacked.items() for f in fss]
+            fs, path = args
+            if path in port.mounts and port.eperm:
+                raise OSError(1)               # EPERM: mount point in use (older ports)
+            # MicroPython 1.29 stacks a second filesystem on "/" without complaint
+            port.stacked.setdefault(path, []).append(fs)
             port.mounts[path] = fs
 
         self.vfs = types.ModuleType("vfs")
@@ -304,9 +311,26 @@ def test_boot_mounts_a_healthy_flash(boot):
         mod = boot(port)
         assert mod.mounted and not mod.formatted and mod.reason == ""
         assert "/" in port.mounts and port.opened == [progsize]
-        # main.py's `import _boot` runs the file again: it must agree
+        # a second run (an `import _boot`) must agree and mount nothing more (1.29 stacks)
         again = boot(port)
         assert again.mounted and len(port.mounts) == 1
+        assert len(port.stacked["/"]) == 1, port.stacked
+
+
+def test_boot_run_by_the_port_publishes_itself_and_never_mounts_twice(monkeypatch):
+    import runpy
+    for eperm in (False, True):
+        port = FakePort("rp2", FakeFlash(fs=None), eperm=eperm)   # blank: formatted here
+        monkeypatch.setattr(sys, "platform", "rp2")
+        for name in ("vfs", "rp2", "esp32"):
+            monkeypatch.setitem(sys.modules, name, getattr(port, name))
+        monkeypatch.delitem(sys.modules, "_boot", raising=False)
+        runpy.run_path(BOOT_PY, run_name="__main__")    # as the port runs frozen _boot.py
+        import _boot                                     # main.py or the REPL: no second run
+        assert _boot.mounted and _boot.formatted and _boot.reason == ""
+        assert len(port.stacked["/"]) == 1 and port.flash.mkfs_calls == [256]
+        assert _boot.factory_format("ERASE") is False    # never while mounted
+        monkeypatch.delitem(sys.modules, "_boot")
 
 
 def test_boot_never_formats_a_filesystem_that_fails_to_mount(boot, capsys):

@@ -8,7 +8,7 @@ import pytest
 
 from meter.core import calendar
 from meter.core import token as T
-from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
+from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VEND = os.path.join(ROOT, "tools", "vend.py")

@@ -21,6 +21,16 @@ def micropython_figures():
         raise SystemExit("MicroPython benchmark failed")
 
 
+def deploy_heap_figures():
+    """Heap of the deploy path (.mpy files) under the WebAssembly port: tools/mp_heap.mjs."""
+    proc = subprocess.run(["node", os.path.join(ROOT, "tools", "mp_heap.mjs")],
+                          capture_output=True, text=True, cwd=ROOT)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stderr)
+        raise SystemExit("deploy-path heap measurement failed")
+
+
 def cpython_decision_time():
     from meter.core import policy
     from meter.core.config import Config
@@ -104,12 +114,43 @@ def openpaygo_decode():
              r["reference_typical_ms"]))
 
 
+def openpaygo_hashes_after_reboot():
+    """Hashes per OpenPAYGO decode after a reboot at counts 10, 1,000 and 5,000 (the value
+    table on flash): the proxy for time on the chip, about 4.3 ms a hash on a Pico."""
+    sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+    import apprig
+    import test_openpaygo_bounded as b
+    from meter.core import openpaygo as op
+    real = op.fold_word
+    counted = [0]
+
+    def counting(ks, w):
+        counted[0] += 1
+        return real(ks, w)
+    out = []
+    for last in (10, 1000, 5000):
+        board = b._meter_at(last, (20,))
+        app = apprig.reboot(board, b.CFG)
+        count, digits = b._token(last, 20)
+        op.fold_word = counting
+        counted[0] = 0
+        try:
+            word = app.submit(digits)[0]
+        finally:
+            op.fold_word = real
+        out.append("%d: %d (%s)" % (last, counted[0], word))
+    print("OpenPAYGO hashes per token after a reboot, at count %s; bound 80, ~4.3 ms each on "
+          "a Pico" % ", ".join(out))
+
+
 def main():
     print("== MicroPython (WebAssembly port) ==")
     micropython_figures()
+    deploy_heap_figures()
     print("== CPython ==")
     cpython_decision_time()
     openpaygo_decode()
+    openpaygo_hashes_after_reboot()
     simulated_year()
     console_round_trip()
 

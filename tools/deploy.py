@@ -2,7 +2,12 @@
 only the files that changed since the last deploy, then resets the board.
 
 What is on the board is remembered in /deployed.txt there (path and SHA-256 per line), so a
-second deploy of the same build copies nothing.
+second deploy of the same build copies nothing, and a file an earlier deploy put there that the
+build no longer has is removed (an old firmware's meter/core/devkeys.mpy, issue 11, would
+otherwise stay on the board for ever).
+
+The board must be in maintenance mode (the jumper fitted at boot, docs/storage.md): mpremote
+needs Ctrl-C, which a production meter ignores.
 """
 import argparse
 import hashlib
@@ -47,6 +52,11 @@ def plan(local, remote):
     return sorted(p for p, h in local.items() if remote.get(p) != h)
 
 
+def stale(local, remote):
+    """-> the files an earlier deploy left that this build does not have."""
+    return sorted(p for p in remote if p not in local and p != MANIFEST)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("board")
@@ -56,13 +66,15 @@ def main():
     if not os.path.isdir(build):
         raise SystemExit("no build for %s: run make firmware BOARD=%s" % (a.board, a.board))
     local = local_files(build)
-    todo = plan(local, remote_manifest(a.port))
+    remote = remote_manifest(a.port)
+    todo = plan(local, remote)
+    gone = stale(local, remote)
     folders = set()
     for t in todo:
         parts = t.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             folders.add("/".join(parts[:i]))
-    print("copying %d of %d files" % (len(todo), len(local)))
+    print("copying %d of %d files, removing %d" % (len(todo), len(local), len(gone)))
     # one call per folder: mkdir of an existing folder fails, and that is fine
     for d in sorted(folders, key=len):
         subprocess.run([MPREMOTE, "connect", a.port, "fs", "mkdir", ":" + d],
@@ -72,6 +84,8 @@ def main():
         for path in sorted(local):
             f.write("%s %s\n" % (path, local[path]))
     chain = [MPREMOTE, "connect", a.port]
+    for t in gone:
+        chain += ["fs", "rm", ":" + t, "+"]
     for t in todo:
         chain += ["fs", "cp", os.path.join(build, t), ":" + t, "+"]
     chain += ["fs", "cp", manifest, ":" + MANIFEST, "+", "reset"]

@@ -21,9 +21,10 @@ export async function loadPort(heapsize = 2 * 1024 * 1024) {
   });
   copyTree(mp, path.join(root, "firmware"), "/firmware");
   copyTree(mp, path.join(root, "host_tests", "portable"), "/tests");
-  // Fake hardware (tools/fake*.py) is shared by the tests and the simulator.
+  // Fake hardware (tools/fake*.py) is shared by the tests and the simulator; tools/devkeys.py
+  // holds the development key the tests use (never in firmware/).
   for (const name of fs.readdirSync(path.join(root, "tools"))) {
-    if (name.startsWith("fake") && name.endsWith(".py")) {
+    if ((name.startsWith("fake") && name.endsWith(".py")) || name === "devkeys.py") {
       mp.FS.writeFile("/tests/" + name, fs.readFileSync(path.join(root, "tools", name)));
     }
   }

@@ -45,7 +45,7 @@ from meter.app import App  # noqa: E402
 from meter.console import Console, ConsoleError, is_digits, parse_utc  # noqa: E402
 from meter.core import calendar, codes  # noqa: E402
 from meter.core.config import Config  # noqa: E402
-from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
+from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 from meter.core.token import derive_meter_key  # noqa: E402
 import simparts  # noqa: E402
 import simplot  # noqa: E402

@@ -17,7 +17,7 @@ on stderr and exit status 2.
 
 The utility key is read from --key-file (hex text) or the environment variable
 METER_UTILITY_KEY (hex), never from the command line, where shell history and `ps` would show
-it.  --dev takes the DEVELOPMENT key and serial of firmware/meter/core/devkeys.py: tokens made
+it.  --dev takes the DEVELOPMENT key and serial of tools/devkeys.py: tokens made
 with them are for the simulator and bench meters only.
 
 The journal (SQLite, tools/vendjournal.py; --db, default $XDG_DATA_HOME/budget-meter/
@@ -42,7 +42,7 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools", "cpython_
 
 from meter.core import calendar  # noqa: E402
 from meter.core import token as T  # noqa: E402
-from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
+from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 
 KEY_ENV = "METER_UTILITY_KEY"
 

@@ -17,6 +17,10 @@ hardware through `hw`, an object with these attributes:
            cold-home hold is configured)
   ticks_ms() -> int, wrapping like time.ticks_ms
   storage_ok  False when the filesystem could not be mounted (firmware/_boot.py)
+  storage_formatted  True when _boot gave a blank flash its first filesystem (optional)
+
+test_mode (console test commands) comes only from the caller: on a board from the maintenance
+jumper (firmware/main.py), in the simulator always; `"test_mode"` in /config.json gives nothing.
 
 Steps are plain methods, so the simulator and the MicroPython test runner (which has no
 asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
@@ -41,6 +45,14 @@ FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
+_RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz phase
+_BUTTON_POLL_MS = const(20)
+_OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
+_OPG_BUSY_MS = const(50)        # between slices while the table catches up
+_OPG_MAX_LAG = const(24)        # counts the table may lag a decode by: <= 104 hashes in all
+_OPG_SAVE_EVERY = const(16)     # counts between saves while the table catches up
+_OPG_TABLE = "/data/opgtable.bin"
+_OPG_TABLE_NEW = "/data/opgtable.new"
 _TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
 
 
@@ -51,7 +63,8 @@ class App:
         self.cfg = cfg if cfg is not None else Config()
         self.serial = serial
         self.board = board
-        self.test_mode = test_mode or self.cfg.test_mode
+        self.test_mode = bool(test_mode)     # never from the configuration (issue 11)
+        self.reboot_pending = False          # `reboot` answered; the console resets after it
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
@@ -75,6 +88,8 @@ class App:
         self._chirped = 0                # warning level the buzzer last announced
         self._next_cut_key = None
         self._next_cut = -1
+        self._opg_saved = -1             # the value-table count last saved on flash
+        self.opg_background = False      # run() keeps the value table (the simulator does not)
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
@@ -162,7 +177,12 @@ class App:
             except ValueError:
                 status = codes.RECORD_CORRUPT
         self.log.load()
+        self._opg_table_load()
         m.event(codes.BOOT, 0)
+        if getattr(self.hw, "storage_formatted", False):
+            m.event(codes.STORAGE_FORMATTED)
+        if getattr(self.hw, "maintenance", False):
+            m.event(codes.MAINTENANCE)
         reset = getattr(self.hw, "watchdog_reset", None)
         if reset is not None and reset():
             m.event(codes.WATCHDOG_RESET)
@@ -217,13 +237,16 @@ class App:
         if closed != was_closed:
             self.hw.relay.request(closed, now_ms)
         self._indicators(now_ms, closed)
+        self._poll_relay(now_ms)
+        self._drain_events()
+
+    def _poll_relay(self, now_ms):
         relay = self.hw.relay
         relay.poll(now_ms)
         if relay.failed != self._relay_failed:
             self._relay_failed = relay.failed
             if relay.failed:
-                m.event(codes.RELAY_FAILED, 1 if closed else 0)
-        self._drain_events()
+                self.meter.event(codes.RELAY_FAILED, 1 if relay.state else 0)
 
     def _indicators(self, now_ms, closed):
         """Supply LED = relay closed; alert LED = low credit, an untrusted clock or a fault;
@@ -324,8 +347,14 @@ class App:
         m = self.meter
         was_closed = m.relay_closed()
         status = self.read_rtc()
-        result = self.desk.enter(digits, status, self.osf, self.rtc_minute, self.rtc_second,
-                                 self.mono_s)
+        lag = self._opg_lag(digits)
+        if lag:
+            # the value table is rebuilding: a decode now could walk thousands of hashes
+            # (watchdog).  Nothing changes, no lockout strike: try again later.
+            result = ("busy", codes.TOKEN_BUSY, lag, None)
+        else:
+            result = self.desk.enter(digits, status, self.osf, self.rtc_minute,
+                                     self.rtc_second, self.mono_s)
         if result[3] is not None:
             self._set_rtc()
         self.last_result = result[:3]
@@ -477,12 +506,79 @@ class App:
             self.control_step()
             return self.status()
         if cmd == "reboot" and not args:
-            import machine
-            import micropython
             self.commit()
-            micropython.schedule(lambda _: machine.reset(), None)
+            # the console writes and flushes this reply, then calls reset() a little later
+            self.reboot_pending = True
             return {"ok": True, "rebooting": True}
         return None
+
+    def reset(self):
+        """Resets the MCU (the test-mode `reboot`, once its reply is out)."""
+        import machine
+        machine.reset()
+
+    # --- OpenPAYGO value table (meter.core.openpaygo: bounded decodes) ---------------------
+
+    def _opg_target(self):
+        """The count the value table is kept at: the lowest an Add token can be accepted at."""
+        opg = self.desk.opg
+        n = opg.last_count - 15 if opg is not None else 0
+        return n if n > 0 else 0
+
+    def _opg_table_load(self):
+        dec = self.desk._opg_decoder
+        if dec is None:
+            return
+        data = None
+        if getattr(self.hw, "storage_ok", True):
+            try:
+                with self.hw.fs.open(_OPG_TABLE, "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = None
+        # a table ahead of the record (saved after a commit that a power cut then lost) would
+        # skip counts that can still be accepted: start again from count 0
+        if not dec.table_load(data) or dec.table_count() > self._opg_target():
+            dec.table_reset()
+        self._opg_saved = dec.table_count() if data is not None else -1
+
+    def _opg_lag(self, digits):
+        """-> how many counts the value table is behind when that is too many for a bounded
+        decode of this OpenPAYGO token, else 0."""
+        dec = self.desk._opg_decoder
+        if (dec is None or not self.opg_background or len(digits) != 9
+                or dec.table_count() < 0):
+            return 0                     # without the background task a decode walks, as before
+        lag = self._opg_target() - dec.table_count()
+        return lag if lag > _OPG_MAX_LAG else 0
+
+    def opg_table_step(self, budget=_OPG_SLICE):
+        """One background slice: advances the value table towards the counter by at most
+        `budget` hashes, or saves it once it has arrived -> True while there is work left."""
+        desk = self.desk
+        dec = desk._opg_decoder
+        if dec is None or dec.table_count() < 0:
+            return False
+        target = self._opg_target()
+        count = dec.table_count()
+        due = count >= target or count - self._opg_saved >= _OPG_SAVE_EVERY
+        if due and count != self._opg_saved and getattr(self.hw, "storage_ok", True):
+            data = dec.table_bytes()
+            if data is not None:
+                # arrived, or a long rebuild under way: saved, so a reset does not restart it
+                fs = self.hw.fs
+                try:
+                    with fs.open(_OPG_TABLE_NEW, "wb") as f:
+                        f.write(data)
+                    fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
+                except OSError:
+                    pass                 # the RAM copy still works; the next save may succeed
+                self._opg_saved = count
+                return count < target
+        if count < target:
+            dec.table_advance(target, budget, True)
+            return True
+        return False
 
     def entry_step(self, now_ms):
         """The keypad task's timeout check: typed digits left for 30 s are discarded."""
@@ -499,12 +595,18 @@ class App:
 
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
-    async def run(self, keypad=None, wdt=None, console=None):
+    async def run(self, keypad=None, wdt=None, console=None, button=None):
         import asyncio
         self.boot()
-        tasks = [asyncio.create_task(self._control_task(wdt))]
+        tasks = [asyncio.create_task(self._control_task(wdt)),
+                 asyncio.create_task(self._relay_task())]
         if keypad is not None:
             tasks.append(asyncio.create_task(self._keypad_task(keypad)))
+        if button is not None:
+            tasks.append(asyncio.create_task(self._button_task(button)))
+        if self.desk._opg_decoder is not None:
+            self.opg_background = True
+            tasks.append(asyncio.create_task(self._openpaygo_task()))
         tasks.append(asyncio.create_task(self._display_task()))
         if console is not None:
             tasks.append(asyncio.create_task(console.serve()))
@@ -519,6 +621,34 @@ class App:
             if wdt is not None:
                 wdt.heartbeat(self.hw.ticks_ms())
             await asyncio.sleep_ms(1000 - self._mono_ms if self._mono_ms < 1000 else 1000)
+
+    async def _relay_task(self):
+        """Ends coil pulses on time and checks the feedback when it has settled: the 1 Hz step
+        alone held a 100 ms coil pulse for about a second (issue 11)."""
+        import asyncio
+        relay = self.hw.relay
+        while True:
+            if relay.busy:
+                self._poll_relay(self.hw.ticks_ms())
+            await asyncio.sleep_ms(_RELAY_POLL_MS)
+
+    async def _button_task(self, button):
+        """The reconnect push button (meter.drivers.button debounces it)."""
+        import asyncio
+        while True:
+            now = self.hw.ticks_ms()
+            if button.poll(now):
+                self.button(now)
+                self.display.touch(now)      # shows the outcome at once, as a key press does
+            await asyncio.sleep_ms(_BUTTON_POLL_MS)
+
+    async def _openpaygo_task(self):
+        """Keeps the OpenPAYGO value table at the counter, a few hashes per slice, so that no
+        token decode walks more than ~80 hashes (issue 11)."""
+        import asyncio
+        while True:
+            busy = self.opg_table_step()
+            await asyncio.sleep_ms(_OPG_BUSY_MS if busy else 1000)
 
     async def _keypad_task(self, keypad):
         import asyncio

@@ -11,7 +11,7 @@ import json
 
 from micropython import const
 
-from meter.core import calendar, codes
+from meter.core import calendar
 
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
@@ -146,35 +146,11 @@ class Console:
         self.app.protect(args[0], args[1] == "on")
         return self.app.status()
 
-    async def serve(self):
-        """Board transport: polls USB serial stdin without blocking the event loop."""
-        import asyncio
-        import select
-        import sys
-        poller = select.poll()
-        poller.register(sys.stdin, select.POLLIN)
-        buf = bytearray()
-        too_long = False
-        while True:
-            while poller.poll(0):
-                ch = sys.stdin.read(1)
-                if not ch:
-                    break
-                if ch == "\n" or ch == "\r":
-                    if buf or too_long:
-                        line = bytes(buf)
-                        if too_long:
-                            reply = json.dumps({"ok": False, "error": "line longer than 256 bytes"})
-                        else:
-                            reply = self.handle(line)
-                        sys.stdout.write(reply + "\n")
-                        buf = bytearray()
-                        too_long = False
-                elif len(buf) < _MAX_LINE:
-                    buf.extend(ch.encode())
-                else:
-                    too_long = True
-            await asyncio.sleep_ms(20)
+    async def serve(self, reader=None, out=None):
+        """Board transport (meter.usbserial.SerialConsole, which main.py uses directly so that
+        this module loads only when the first line arrives)."""
+        from meter.usbserial import SerialConsole
+        await SerialConsole(self.app, self.extra, self).serve(reader, out)
 
 
 def parse_utc(text):

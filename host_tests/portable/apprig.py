@@ -4,7 +4,7 @@ import fakehw
 from fakefs import FakeFS
 from meter.app import App
 from meter.core.config import Config
-from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
+from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
 from meter.core.token import derive_meter_key
 from meter.drivers.ds3231 import DS3231
 from meter.drivers.lcd import Pcf8574Lcd

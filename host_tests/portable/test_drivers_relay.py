@@ -227,3 +227,32 @@ def test_tick_wraparound():
     _run(clock, relay, 200)
     a, b = active_intervals(r)[0]
     assert b - a == 100
+
+
+def test_unfiltered_mains_feedback_is_sampled_over_a_50hz_period():
+    # an optocoupler on the mains without its filter capacitor: while the load is live it
+    # pulls the input low only near each crest (3 ms of every 10 ms half-cycle).  A single
+    # read at settle_ms landing in a gap saw a live load as dead (issue 11).  The app's relay
+    # task polls every 7 ms, which walks across the mains phase; every phase must pass.
+    for phase in range(10):
+        clock = FakeClock(1000 + phase)
+        fb = FakePin("fb", FakePin.IN, FakePin.PULL_UP)
+        s = FakePin("set", FakePin.OUT, value=0, clock=clock)
+        r = FakePin("reset", FakePin.OUT, value=0, clock=clock)
+        relay = LatchingRelay(s, r, pulse_ms=100, feedback=fb, feedback_active=0,
+                              closed=False)
+        closed = [False]
+
+        def mains():
+            if s.out() == 1:
+                closed[0] = True
+            elif r.out() == 1:
+                closed[0] = False
+            fb.drive(0 if closed[0] and (clock.ms % 10) < 3 else 1)
+        relay.request(True, clock.ticks_ms())
+        for _ in range(60):
+            for _ in range(7):
+                clock.advance(1)
+                mains()
+            relay.poll(clock.ticks_ms())
+        assert not relay.failed and relay.attempts == 0, phase

@@ -125,3 +125,71 @@ def test_irq_handler_allocates_nothing_under_micropython():
     s0.take()
     used = gc.mem_alloc() - before
     assert used == 0, used
+
+
+def test_a_machine_module_without_disable_irq_is_a_host():
+    # the MicroPython unix port has `machine` but no disable_irq/enable_irq (issue 11)
+    import sys
+
+    class _Machine:
+        pass
+
+    saved = sys.modules.get("machine")
+    sys.modules["machine"] = _Machine()
+    try:
+        clock = FakeClock(0)
+        pin = FakePin("s0", FakePin.IN, FakePin.PULL_UP)
+        s0 = S0Counter(pin, ticks_ms=clock.ticks_ms)
+        _pulse(clock, pin)
+        assert s0.take() == 1
+    finally:
+        if saved is None:
+            del sys.modules["machine"]
+        else:
+            sys.modules["machine"] = saved
+
+
+class _Esp32Pin(FakePin):
+    """Pin.irq as on the ESP32 port: no `hard` argument at all."""
+    calls = 0
+
+    def irq(self, handler=None, trigger=3, **kw):
+        self.calls += 1
+        if kw:
+            raise TypeError("unexpected keyword argument")
+        return FakePin.irq(self, handler, trigger)
+
+
+def test_soft_irq_is_asked_for_without_hard():
+    # ESP32: board code passes hard=False; the driver then never passes `hard` (one call)
+    clock = FakeClock(0)
+    pin = _Esp32Pin("s0", FakePin.IN, FakePin.PULL_UP)
+    s0 = S0Counter(pin, ticks_ms=clock.ticks_ms, irq_off=_Irq().disable, irq_on=_Irq().enable,
+                   hard=False)
+    assert pin.handler is not None
+    assert pin.calls == 1
+    _pulse(clock, pin)
+    assert s0.take() == 1
+
+
+class _Counter:
+    """machine.Counter look-alike: a count the hardware keeps."""
+
+    def __init__(self, start=0):
+        self.count = start
+
+    def value(self):
+        return self.count
+
+
+def test_hardware_counter_takes_the_difference_of_readings():
+    from meter.drivers.s0 import S0HardwareCounter
+    unit = _Counter(1234)                 # counting since before the driver existed
+    s0 = S0HardwareCounter(unit)
+    assert s0.take() == 0
+    unit.count += 7
+    assert s0.take() == 7 and s0.take() == 0
+    unit.count = 3                        # reset behind our back: never a negative count
+    assert s0.take() == 0
+    unit.count += 2
+    assert s0.take() == 2 and s0.total == 9

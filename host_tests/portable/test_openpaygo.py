@@ -187,3 +187,30 @@ def test_restored_older_state_decides_the_same():
     assert dec.decode("973418060", older) == (U, 0, -1)
     assert dec.decode("973418060", op.OpenPaygoState(200)) == (U, 0, -1)
     assert dec.decode("973418060", op.OpenPaygoState(5)) == (I, 0, -1)
+
+
+def test_value_table_decides_as_without_it_and_survives_a_save():
+    # the table (bounded decodes on a board, issue 11) at count 3 of a meter at count 18:
+    # the Add tokens at counts 4 and 6 are in the older-unused window, count 7 is a Set
+    tokens = ("928281013", "691836017", "150196130", "123456789")
+    plain = op.OpenPaygoDecoder(KEY, START)
+    dec = op.OpenPaygoDecoder(KEY, START)
+    assert dec.table_count() == -1
+    dec.table_reset()
+    assert dec.table_advance(3, 10 ** 6) == 3000 and dec.table_count() == 3
+    saved = dec.table_bytes()
+    again = op.OpenPaygoDecoder(KEY, START)
+    assert again.table_load(saved) and again.table_count() == 3
+    assert not op.OpenPaygoDecoder(KEY, START + 1).table_load(saved)
+    s1 = op.OpenPaygoState(18)
+    s2 = op.OpenPaygoState(18)
+    for digits in tokens:
+        assert again.decode(digits, s2) == plain.decode(digits, s1), digits
+        assert s1 == s2
+    # count 2, below the table: INVALID where the reference walks from 0 and says USED
+    assert plain.decode("717075020", s1) == (U, 0, -1)
+    assert again.decode("717075020", s2) == (I, 0, -1)
+    # stopping at a count boundary, for saving during a long rebuild
+    assert dec.table_advance(5, 10, True) == 10 and dec.table_bytes() is None
+    assert dec.table_advance(5, 10 ** 6, True) == 990 and dec.table_count() == 4
+    assert dec.table_bytes() is not None

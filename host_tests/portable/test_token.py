@@ -138,7 +138,7 @@ def test_encode_refuses_what_the_format_cannot_carry():
 
 
 def test_known_answer_with_the_development_key():
-    from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
+    from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
     import binascii
     dev = T.derive_meter_key(binascii.unhexlify(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
     # credit 20.00 issued 2026-11-28T12:00:00Z (docs/tokens.md, tools/vend.py)
@@ -244,7 +244,7 @@ def test_a_token_for_july_2020_the_founding_case():
     desk = Desk(KEY)
     assert desk.enter(digits, m) == codes.TOKEN_ACCEPTED
     assert desk.enter(digits, m + 1) == codes.TOKEN_USED
-    from meter.core.devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
+    from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
     import binascii
     dev = T.derive_meter_key(binascii.unhexlify(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
     assert T.encode(dev, T.CREDIT, 2000, tid) == "66080029325526042576"

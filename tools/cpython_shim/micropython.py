@@ -25,3 +25,11 @@ def alloc_emergency_exception_buf(size):
 
 def mem_info(*args):
     pass
+
+
+kbd_intr_char = 3          # what the last kbd_intr() set (-1: Ctrl-C disabled), for tests
+
+
+def kbd_intr(chr):
+    global kbd_intr_char
+    kbd_intr_char = chr

@@ -107,6 +107,10 @@ TRUST_NETWORK = const(127)    # source of a trust change: authenticated network 
 WARNING_START = const(128)    # low-credit notice period starts, value: credit left
 CONFIG_ERROR = const(129)     # /config.json refused (defaults used), value: 1 not JSON, 2 bad setting
 PROTECTED_CUSTOMER = const(130)   # result of a protected-customer token
+# Board and chip matters (chipfix helper, 150-159)
+STORAGE_FORMATTED = const(150)  # a blank flash got its first filesystem at this boot
+MAINTENANCE = const(151)        # booted with the maintenance/test jumper: no watchdog, Ctrl-C on
+TOKEN_BUSY = const(152)         # OpenPAYGO value table rebuilding: token not checked, try later
 
 # (code, console name, LCD text <= 16 chars).  One table so that a code, its word and its text
 # cannot drift apart; looked up only when a code changes, never per tick.
@@ -191,6 +195,9 @@ _TABLE = (
     (WARNING_START, "warning_start", "WARNING STARTED"),
     (CONFIG_ERROR, "config_error", "CONFIG ERROR"),
     (PROTECTED_CUSTOMER, "protected_customer", "PROTECTED CUST."),
+    (STORAGE_FORMATTED, "storage_formatted", "NEW FILESYSTEM"),
+    (MAINTENANCE, "maintenance", "MAINTENANCE MODE"),
+    (TOKEN_BUSY, "token_busy", "TRY TOKEN LATER"),
 )
 
 

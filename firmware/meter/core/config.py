@@ -65,7 +65,7 @@ DEFAULTS = {
     "openpaygo_starting_code": 0,
     "lockout_cap_s": 30720,        # 512 min
     # bench rig
-    "test_mode": False,
+    "test_mode": False,            # ignored: only the maintenance jumper opens test mode
 }
 
 

@@ -11,8 +11,13 @@ control step and at least every 20 ms while `busy`, which ends coil pulses and c
 feedback.  Times are millisecond ticks passed in (time.ticks_ms() on a board, a fake clock in
 tests); nothing here sleeps.
 
-Feedback (optional input that reads `feedback_active` while the load side is live): checked
-once, settle_ms after a switch.  If it disagrees with the command the relay is `failed`
+Feedback (optional input that reads `feedback_active` while the load side is live): sampled at
+every poll during the last _FB_WINDOW_MS (30 ms, more than one 50 Hz period) of settle_ms
+after a switch, and judged at settle_ms: live if any sample read active.  An optocoupler on
+the mains conducts only near the crests of the sine, so without its filter capacitor a single
+read can land in a gap and see a live load as dead (docs/wiring.md).  The app's relay task polls
+every 7 ms while busy: not a divisor of the 10 ms half-cycle, so the four samples of a window
+fall at different phases of the mains, and one live crest is enough.  If it disagrees with the command the relay is `failed`
 (`code` RELAY_FAILED) and the same switch is retried after 1 s, 2 s, 4 s ... capped at 60 s,
 for as long as it keeps disagreeing; the first agreeing check clears the failure.  The feedback
 sees load-side voltage, so a grid outage while closed reads as a failure too; retrying a pulse
@@ -39,6 +44,7 @@ _PULSE = const(1)      # a coil is energised (latching relay only)
 _SETTLE = const(2)     # switched; waiting for the feedback to settle before checking it
 _BACKOFF = const(3)    # the feedback disagreed; waiting to retry
 
+_FB_WINDOW_MS = const(30)
 _FIRST_RETRY_MS = const(1000)
 _MAX_RETRY_MS = const(60000)
 
@@ -57,6 +63,7 @@ class _Relay:
         self._t0 = 0
         self._wait_ms = 0
         self._retry_ms = _FIRST_RETRY_MS
+        self._fb_live = False          # a sample in the current settle window read live
 
     @property
     def busy(self):
@@ -93,7 +100,10 @@ class _Relay:
         if phase == _PULSE:
             self._poll_pulse(now_ms)
         elif phase == _SETTLE:
-            if diff(now_ms, self._t0) >= self._settle_ms:
+            waited = diff(now_ms, self._t0)
+            if waited >= self._settle_ms - _FB_WINDOW_MS and self.feedback_closed():
+                self._fb_live = True
+            if waited >= self._settle_ms:
                 self._check(now_ms)
         elif phase == _BACKOFF:
             if diff(now_ms, self._t0) >= self._wait_ms:
@@ -105,9 +115,10 @@ class _Relay:
             return
         self._phase = _SETTLE
         self._t0 = now_ms
+        self._fb_live = False
 
     def _check(self, now_ms):
-        if self.feedback_closed() == self.state:
+        if self._fb_live == self.state:
             self.failed = False
             self.code = 0
             self.attempts = 0

@@ -2,7 +2,9 @@
 
 These values are public (they are in this repository), so any token made with them can be made
 by anyone.  A real meter is provisioned with its own per-meter key, derived by the utility from a
-secret utility key (meter.core.token.derive_meter_key); never ship these.
+secret utility key (meter.core.token.derive_meter_key; tools/provision.py); never ship these.
+This file lives in tools/, not firmware/, so that no build, freezing manifest or deploy can
+carry it (host_tests/test_build.py checks the build output for the key).
 
 DEV_UTILITY_KEY_HEX is sha256(b"budget-meter DEVELOPMENT utility key - never use in production").
 """

@@ -1,0 +1,97 @@
+"""The console's transport on a board's USB serial port: bytes in, one JSON line out per line.
+
+Kept apart from meter.console (the protocol) so that a meter whose console is never used does
+not load the protocol at all: SerialConsole imports meter.console when the first whole line
+arrives (RAM on the deploy path, issue 11).  Nothing here blocks the event loop.
+"""
+from micropython import const
+
+_MAX_LINE = const(256)
+_REBOOT_DELAY_MS = const(200)    # `reboot`: the reply leaves over USB before the reset
+_TOO_LONG_REPLY = '{"ok": false, "error": "line longer than 256 bytes"}'
+
+
+class SerialConsole:
+    def __init__(self, app, extra=None, console=None):
+        self.app = app
+        self.extra = extra
+        self._console = console
+
+    def handle(self, line):
+        console = self._console
+        if console is None:
+            from meter.console import Console
+            console = self._console = Console(self.app, self.extra)
+        return console.handle(line)
+
+    async def serve(self, reader=None, out=None):
+        """Board transport: reads the USB serial as BYTES without ever blocking the event loop
+        (reader: StdinBytes by default; out: sys.stdout).  A byte >= 0x80 or a broken UTF-8
+        sequence is just a byte of a line that handle() refuses; a line longer than 256 bytes
+        is refused whole.  At most one line is answered per pass, so a flood of input cannot
+        hold the loop.  After the reply to `reboot` is written and flushed, the app resets."""
+        import asyncio
+        if reader is None:
+            reader = StdinBytes()
+        if out is None:
+            import sys
+            out = sys.stdout
+        buf = bytearray(_MAX_LINE)
+        n = 0
+        too_long = False
+        while True:
+            budget = _MAX_LINE + 2
+            while budget:
+                budget -= 1
+                b = reader.byte()
+                if b < 0:
+                    break
+                if b == 10 or b == 13:
+                    if n == 0 and not too_long:
+                        continue
+                    if too_long:
+                        reply = _TOO_LONG_REPLY
+                    else:
+                        reply = self.handle(bytes(memoryview(buf)[:n]))
+                    n = 0
+                    too_long = False
+                    out.write(reply)
+                    out.write("\n")
+                    flush = getattr(out, "flush", None)
+                    if flush is not None:
+                        flush()
+                    if getattr(self.app, "reboot_pending", False):
+                        await asyncio.sleep_ms(_REBOOT_DELAY_MS)
+                        self.app.reset()
+                    break
+                if n < _MAX_LINE:
+                    buf[n] = b
+                    n += 1
+                else:
+                    too_long = True
+            await asyncio.sleep_ms(20)
+
+
+class StdinBytes:
+    """Non-blocking byte reader on the board's USB serial: select.poll on sys.stdin, then one
+    byte from sys.stdin.buffer (bytes, never text: sys.stdin.read(1) waits for a whole UTF-8
+    character and raises on a broken one).  Injectable stream and poller for tests."""
+
+    def __init__(self, stream=None, poller=None):
+        if stream is None or poller is None:
+            import select
+            import sys
+            stream = sys.stdin.buffer
+            poller = select.poll()
+            poller.register(sys.stdin, select.POLLIN)
+        self._stream = stream
+        self._poller = poller
+        self._one = bytearray(1)
+
+    def byte(self):
+        """-> the next byte waiting (0-255), or -1 when none is; never blocks."""
+        if not self._poller.poll(0):
+            return -1
+        if self._stream.readinto(self._one) != 1:
+            return -1
+        return self._one[0]
