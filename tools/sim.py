@@ -299,9 +299,18 @@ class Simulator:
         import vend as vendmod
         if not argv or argv[0] in ("decode", "openpaygo", "history", "meter", "meters"):
             raise ConsoleError("vend: credit AMOUNT | reconnect | cancel-cut | clear | settime"
-                               " | emergency --amount X | nocut --start D --days N")
+                               " [--challenge N|auto] | emergency --amount X | nocut --start D --days N")
         if any(a in ("--at", "--serial", "--db") or a.startswith("--key") for a in argv):
             raise ConsoleError("vend: the simulator vends at its own time for its own meter")
+        argv = list(argv)
+        if argv[0] == "settime" and "--challenge" in argv:
+            i = argv.index("--challenge") + 1
+            if i < len(argv) and argv[i] == "auto":
+                # the TIME CODE the meter shows (status clock.challenge)
+                ch = self.app.meter.clock.challenge
+                if ch < 0:
+                    raise ConsoleError("vend: the meter shows no set-time challenge")
+                argv[i] = str(ch)
         minute = max(self.world_utc() // 60, self.last_vend_minute + 1)
         try:
             digits = vendmod.vend_native(list(argv) + ["--at", calendar.iso_utc(minute * 60)],
