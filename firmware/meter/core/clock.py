@@ -310,6 +310,7 @@ class ClockTrust:
                         rc = codes.CLOCK_JUMPED
                 elif r > self._lo + self.cfg.max_off_days * 86400:
                     rc = codes.CLOCK_TOO_LATE
+        rate_was_ok = self.rtc_rate_ok
         if status == 0 and not osf:
             # the chip is counting: its elapsed time from here can carry hi over a power-off,
             # if its rate agrees with the counter's
@@ -322,6 +323,8 @@ class ClockTrust:
         self._estimate(mono_s, rc == 0, r)
         self._publish()
         self._judge()
+        if rate_was_ok and not self.rtc_rate_ok:
+            self.changed = True           # committed at once: the next boot must know it
         return self.trusted
 
     def _rate(self, minute, second, mono_s):
