@@ -237,7 +237,9 @@ def test_future_dated_token_does_not_block_a_real_set_time(world):
 
 def test_a_vending_office_ahead_never_raises_lo_past_the_true_time(world):
     w = world("2026-11-30T07:50:00Z")
-    w.ask("rtc fault nobus")                     # nothing to weigh the token against
+    w.ask("rtc fault osf")                       # an unvouched off period: hi unbounded
+    w.ask("reboot 600")
+    w.ask("rtc fault nobus")                     # and no RTC to weigh the token against
     out = w.token("credit", "5.00", ahead_s=10 * 60)   # the office's clock 10 minutes ahead
     assert out["result"] == "accepted"
     assert parse(out["clock"]["lo"]) <= w.true_utc()   # World.judge checks it on each reply
