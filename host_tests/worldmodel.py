@@ -306,7 +306,7 @@ class World:
             minute += step
         return minute
 
-    def vend(self, kind, issue_ms, serial=DEV_SERIAL, amount=None, nocut=None):
+    def vend(self, kind, issue_ms, serial=DEV_SERIAL, amount=None, nocut=None, challenge=None):
         """-> (console line, meta) for a token vended at issue_ms (true ms since 1970)."""
         minute = issue_ms // 60000
         if serial == DEV_SERIAL:
@@ -322,6 +322,8 @@ class World:
             first = (datetime.fromtimestamp(at, UTC).date() + timedelta(days=start))
             argv = ["nocut", "--start", first.isoformat(), "--days", str(days)]
             nocut = (first, days)
+        if kind == "settime" and challenge is not None:
+            argv = argv + ["--challenge", str(int(challenge))]
         digits = VENDOR.token(argv, serial, at)
         meta = {"token": kind, "issue_ms": at * 1000, "serial_ok": serial == DEV_SERIAL,
                 "amount": amount, "nocut": nocut}

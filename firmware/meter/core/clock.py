@@ -408,12 +408,23 @@ class ClockTrust:
         if a_bounded and a_hi < a_lo:
             a_hi = a_lo
         weak = source == codes.TOKEN_ACCEPTED
+        result = 0
         if a_bounded and a_hi < lo and not weak:
-            return codes.TOKEN_TIME_BAD
+            if source != codes.TIME_CHALLENGE:
+                return codes.TOKEN_TIME_BAD
+            # a challenge token is fresh (made for the code shown) yet ends before lo: lo was
+            # raised by a statement from a vending clock that ran ahead.  The hull holds both;
+            # untrusted until a second challenge token agrees
+            lo = a_lo
+            self._conflict = True
+            self.why = codes.CLOCK_CONFLICT
+            result = codes.CLOCK_CONFLICT
+            a_bounded = False
         if source == codes.TIME_SET:
             a_bounded = False
-        result = 0
-        if weak:
+        if result:
+            pass
+        elif weak:
             if bounded and a_lo > hi:
                 hi = a_lo
                 self._conflict = True
@@ -427,6 +438,7 @@ class ClockTrust:
                     hi = a_hi
             else:
                 bounded = False
+            self._conflict = True
             self.why = codes.CLOCK_CONFLICT
             result = codes.CLOCK_CONFLICT
         else:
