@@ -326,7 +326,7 @@ class World:
             argv = argv + ["--challenge", str(int(challenge))]
         digits = VENDOR.token(argv, serial, at)
         meta = {"token": kind, "issue_ms": at * 1000, "serial_ok": serial == DEV_SERIAL,
-                "amount": amount, "nocut": nocut}
+                "amount": amount, "nocut": nocut, "challenge": challenge is not None}
         return "token " + digits, meta
 
     def fresh_minute(self):
@@ -363,7 +363,11 @@ class World:
             return
         # vended at the true time: in the minute the world is in (judged now, not by the caller)
         fresh = kind == "settime" and at_ms - 60000 < meta["issue_ms"] <= at_ms
-        if fresh and result != "accepted":
+        # only a challenge set-time token (made for the code the meter shows) can undo an
+        # accepted lie: a plain one is a lower bound only, refused when it ends before a lo
+        # that a set-time token from a vending clock ahead raised (docs/clock.md)
+        undoes = fresh and meta.get("challenge", False)
+        if fresh and result != "accepted" and (undoes or not self.lie):
             newer = sum(1 for m in self.accepted if m > minute)
             if result != "locked" and not (result == "old" and newer >= REPLAY_SLOTS):
                 self.violate("settime/" + str(result), "a set-time token vended at the true time %s was %s"
@@ -373,7 +377,7 @@ class World:
         self.accepted.append(minute)
         if meta["issue_ms"] > at_ms:
             self.lie = True           # issued after the instant it was typed: a clock ahead
-        if fresh:
+        if undoes:
             self.lie = False
         if kind == "credit":
             self._credited += meta["amount"]

@@ -369,6 +369,8 @@ class App:
                                      self.rtc_second, self.mono_s)
         if result[3] is not None:
             self._set_rtc()
+        if m.clock.challenge < 0:
+            m.clock.new_challenge(self.draw_challenge(), self.mono_s)   # used: a new one
         self.last_result = result[:3]
         self.last_split = self.desk.split
         self._after_change(now_ms, was_closed)

@@ -153,7 +153,7 @@ _TABLE = (
     (TIME_PROVISIONED, "time_provisioned", "TIME PROVISIONED"),
     (TIME_NETWORK, "time_network", "NETWORK TIME"),
     (RTC_CORRECTED, "rtc_corrected", "RTC CORRECTED"),
-    (TIME_CHALLENGE, "time_challenge", "TIME SET (CODE)"),
+    (TIME_CHALLENGE, "time_challenge", "TIME CONFIRMED"),
     (TOKEN_ACCEPTED, "token_accepted", "TOKEN ACCEPTED"),
     (TOKEN_INVALID, "token_invalid", "INVALID TOKEN"),
     (TOKEN_USED, "token_used", "TOKEN USED"),
