@@ -225,8 +225,8 @@ class App:
             self.read_temperature()
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
-        if m.clock.challenge < 0:
-            # a new set-time challenge: at boot and after each use (docs/clock.md)
+        if m.clock.challenge_due(self.mono_s):
+            # a new set-time challenge: at boot, after each use, every 15 min (docs/clock.md)
             m.clock.new_challenge(self.draw_challenge(), self.mono_s)
         if m.clock.rtc_fix:
             # the RTC reads a time outside the proven interval (or its oscillator stopped):

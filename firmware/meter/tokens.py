@@ -126,11 +126,19 @@ class TokenDesk:
         if self._key is None:
             return self._invalid(now_s)
         kind = native.INVALID
-        challenged = False
-        if m.clock.challenge >= 0:
-            # the MAC with the challenge shown first (a challenge set-time token), then plain
-            kind, value, token_id = native.decode(self._key, digits, m.clock.challenge)
-            challenged = kind != native.INVALID
+        clock = m.clock
+        shown_mono = -1                     # when the challenge its MAC covers was shown
+        if clock.challenge >= 0:
+            # the MAC with the challenge shown first (a challenge set-time token), then with
+            # the one before it (made just before a renewal), then plain
+            kind, value, token_id = native.decode(self._key, digits, clock.challenge)
+            if kind != native.INVALID:
+                shown_mono = clock.challenge_mono
+            elif clock.prev_challenge >= 0:
+                kind, value, token_id = native.decode(self._key, digits, clock.prev_challenge)
+                if kind != native.INVALID:
+                    shown_mono = clock.prev_challenge_mono
+        challenged = shown_mono >= 0
         if not challenged:
             kind, value, token_id = native.decode(self._key, digits)
         if kind == native.INVALID:
@@ -150,10 +158,10 @@ class TokenDesk:
             lo = issue * 60 - self.cfg.token_skew_s
             if challenged:
                 m.trust_source = codes.TIME_CHALLENGE
-                hi = m.clock.challenge_hi_s(issue, self.cfg.token_skew_s, mono_s)
-                used = m.clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, mono_s,
-                                      codes.TIME_CHALLENGE)
-                m.clock.challenge = -1        # used: the app draws a new one
+                hi = clock.challenge_hi_s(issue, self.cfg.token_skew_s, mono_s, shown_mono)
+                used = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, mono_s,
+                                    codes.TIME_CHALLENGE)
+                clock.challenge_used()        # the app draws a new one
             else:
                 m.trust_source = codes.TIME_SET
                 used = m.clock.anchor(lo // 60, lo % 60,

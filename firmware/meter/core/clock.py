@@ -26,6 +26,7 @@ from meter.core import codes
 
 EPOCH_2000_UNIX = const(946684800)
 CHALLENGE_LIMIT = const(100000)  # 5 digits on the LCD
+CHALLENGE_RENEW_S = const(900)   # a challenge is renewed this often (its hi grows with its age)
 _RTC_SLACK_S = const(2)    # an RTC reading (whole seconds) against the whole-second counter
 _FAR_MIN = const(8000000)  # minutes (~15 years): farther than this needs no seconds arithmetic
 _MAX_PPM = const(1000)     # drift_s() stays in small ints up to this
@@ -115,6 +116,8 @@ class ClockTrust:
         # after that instant, which bounds the true time from above (docs/clock.md)
         self.challenge = -1
         self.challenge_mono = 0
+        self.prev_challenge = -1      # the one before (a token made just before a renewal)
+        self.prev_challenge_mono = 0
         self._tlo = 0                 # scratch of _at()
         self._thi = 0
 
@@ -362,16 +365,27 @@ class ClockTrust:
 
     def new_challenge(self, value, mono_s):
         """A fresh challenge (0..CHALLENGE_LIMIT-1) drawn by the app from a random source,
-        shown from counter second mono_s on."""
+        shown from counter second mono_s on; the previous one stays valid until the next."""
+        self.prev_challenge = self.challenge
+        self.prev_challenge_mono = self.challenge_mono
         self.challenge = value % CHALLENGE_LIMIT
         self.challenge_mono = mono_s
 
-    def challenge_hi_s(self, issue_minute, skew_s, mono_s):
+    def challenge_due(self, mono_s):
+        """-> True when the app is to draw a new challenge (none yet, used, or old)."""
+        return self.challenge < 0 or mono_s - self.challenge_mono >= CHALLENGE_RENEW_S
+
+    def challenge_used(self):
+        """A challenge token was accepted (or refused as old): neither code is valid again."""
+        self.challenge = -1
+        self.prev_challenge = -1
+
+    def challenge_hi_s(self, issue_minute, skew_s, mono_s, shown_mono=-1):
         """-> the upper bound (seconds since 2000) a challenge token issued in issue_minute
         proves now: it was made after the challenge was shown, and the true time at its issue
         was at most issue + 1 min + skew_s (a vending clock that runs up to skew_s behind);
         since the challenge was shown the counter ran (plus its drift)."""
-        e = mono_s - self.challenge_mono
+        e = mono_s - (self.challenge_mono if shown_mono < 0 else shown_mono)
         if e < 0:
             e = 0
         return issue_minute * 60 + 60 + skew_s + e + drift_s(e, self.cfg.clock_drift_ppm) + 1
