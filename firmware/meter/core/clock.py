@@ -423,22 +423,17 @@ class ClockTrust:
             a_hi = a_lo
         weak = source == codes.TOKEN_ACCEPTED
         result = 0
-        if a_bounded and a_hi < lo and not weak:
-            if source != codes.TIME_CHALLENGE:
-                return codes.TOKEN_TIME_BAD
-            # a challenge token is fresh (made for the code shown) yet ends before lo: lo was
-            # raised by a statement from a vending clock that ran ahead.  The hull holds both;
-            # untrusted until a second challenge token agrees
+        challenge = source == codes.TIME_CHALLENGE
+        if a_bounded and a_hi < lo and not weak and not challenge:
+            return codes.TOKEN_TIME_BAD
+        if challenge and not (bounded and a_lo > hi):
+            # a challenge token is fresh (made for the code shown): its lower bound replaces
+            # lo, also below it (lo may have been raised by a set-time token from a vending
+            # clock ahead; lowering lo only widens the interval on the side that delays a cut)
             lo = a_lo
-            self._conflict = True
-            self.why = codes.CLOCK_CONFLICT
-            result = codes.CLOCK_CONFLICT
-            a_bounded = False
         if source == codes.TIME_SET:
             a_bounded = False
-        if result:
-            pass
-        elif weak:
+        if weak:
             if bounded and a_lo > hi:
                 hi = a_lo
                 self._conflict = True
