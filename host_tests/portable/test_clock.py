@@ -343,3 +343,26 @@ def test_an_rtc_seen_out_of_rate_is_remembered_across_boots_until_a_strong_ancho
     # a strong anchor re-vouches
     assert e.anchor(T + 2, 0, T + 2, 1, 0, codes.TIME_PROVISIONED) == 0
     assert e.rtc_rate_ok
+
+
+def test_a_challenge_token_brings_lo_back_from_a_set_time_token_ahead():
+    c = ClockTrust(Config(), BUILD)              # untrusted, the true time is T:00
+    c.check(codes.RTC_NO_ANSWER, False, 0, 0, 0)
+    c.new_challenge(777, 0)
+    # a plain set-time token from an office clock 3 minutes ahead raises lo past the truth
+    assert c.anchor(T + 1, 0, T + 19, 0, 0, codes.TIME_SET) == 0
+    assert c.lo_minute == T + 1
+    hi = c.challenge_hi_s(T, 120, 30)
+    assert c.anchor(T - 2, 0, hi // 60, hi % 60, 30, codes.TIME_CHALLENGE) == 0
+    assert contains(c, secs(T, 0) + 30) and c.trusted
+    c.challenge_used()
+    assert c.challenge == -1 and c.prev_challenge == -1
+
+
+def test_a_challenge_stays_valid_one_renewal_long():
+    c = ClockTrust(Config(), BUILD)
+    assert c.challenge_due(0)
+    c.new_challenge(11111, 0)
+    assert not c.challenge_due(899) and c.challenge_due(900)
+    c.new_challenge(22222, 900)
+    assert c.challenge == 22222 and c.prev_challenge == 11111 and c.prev_challenge_mono == 0
