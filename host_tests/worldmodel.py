@@ -541,13 +541,20 @@ def replay(start_utc, log):
         if line == "#undo":
             w.undo_in_a_copy()
         else:
+            if meta and meta.get("challenge") and meta.get("serial_ok"):
+                # made for the TIME CODE shown now: a shortened log shows other codes
+                ch = (w.status.get("clock") or {}).get("challenge")
+                if ch is not None:
+                    line = "token " + VENDOR.token(["settime", "--challenge", str(int(ch))],
+                                                   DEV_SERIAL, meta["issue_ms"] // 1000)
             w.send(line, meta)
     return w
 
 
 def minimise(start_utc, log, kind):
     """A shorter log that still gives a violation of `kind` (greedy delta debugging over the
-    console lines; tokens keep their digits, so the replay is exact)."""
+    console lines; tokens keep their digits, so the replay is exact, except challenge set-time
+    tokens, vended again for the code the shortened session shows)."""
     def fails(candidate):
         try:
             w = replay(start_utc, candidate)
@@ -583,7 +590,9 @@ def script(start_utc, log):
     out = ["# python tools/sim.py --serve --start %s" % iso(start_utc)]
     for line, meta in log:
         if meta and meta.get("token"):
-            note = "%s issued %s%s" % (meta["token"], iso(meta["issue_ms"] // 1000),
+            note = "%s%s issued %s%s" % (meta["token"], " (for the TIME CODE shown)"
+                                         if meta.get("challenge") else "",
+                                         iso(meta["issue_ms"] // 1000),
                                        "" if meta["serial_ok"] else " for another meter")
             if meta.get("amount"):
                 note += " amount %d" % meta["amount"]
