@@ -13,17 +13,22 @@ nobody at the console reaches the REPL, where the meter key could be read, and t
 test-mode commands answer "test mode is off".  With it, Ctrl-C works, test mode is on, and the
 watchdog is NOT started, so mpremote, `make deploy`, `make repl` and the storage recovery of
 docs/storage.md have all the time they need.  Never leave the jumper in a deployed meter.
+
+Identity and configuration: load_identity() and load_config() (meter.identity) never raise,
+print what is wrong, and give safe defaults; a meter without a usable key, or on a refused
+configuration, makes no cut.  They import nothing of the board, so host tests call them with
+a fake filesystem (host_tests/test_main_loading.py).
 """
 import micropython
 
 micropython.kbd_intr(-1)     # first of all: no Ctrl-C until the jumper is known to be fitted
 
 import asyncio  # noqa: E402
-import json  # noqa: E402
 
-from meter.app import App
+from meter import identity  # noqa: E402
+from meter.app import App  # noqa: E402
+from meter.storage import BoardFS  # noqa: E402
 from meter.usbserial import SerialConsole  # noqa: E402
-from meter.core.config import Config, config_from_json  # noqa: E402
 
 
 def storage_state():
@@ -42,25 +47,24 @@ def storage_state():
         return True, False          # a port without the listing: it mounted its own at boot
 
 
-def load_config():
+def load_config(fs=None):
     """-> (Config, problem): a bad file never stops the meter (the defaults run); problem is
-    None or (what was wrong, not JSON) for the LCD, `status` and the event log."""
-    try:
-        with open("/config.json") as f:
-            text = f.read()
-    except OSError:
-        return Config(), None
-    return config_from_json(text)
+    None or (what was wrong, not JSON), printed here and given to App.config_refused for the
+    LCD, `status` and the event log (no cut on rules nobody chose)."""
+    cfg, problem = identity.load_config(fs or BoardFS())
+    if problem is not None:
+        print("config: %s; defaults in force, no cut" % problem[0])
+    return cfg, problem
 
 
-def load_identity():
-    """The meter serial and its provisioned key (32 bytes), written at the factory."""
-    try:
-        with open("/data/identity.json") as f:
-            ident = json.load(f)
-        return int(ident["serial"]), bytes.fromhex(ident["meter_key"])
-    except (OSError, ValueError, KeyError):
-        return 0, b""       # no key: native tokens are refused (INVALID), supply stays on
+def load_identity(fs=None):
+    """-> (serial, key, error text or None): the meter serial and its provisioned key (32
+    bytes), written at the factory.  Without a usable key no token can be accepted, so the app
+    never cuts (NO_KEY)."""
+    serial, key, err = identity.load_identity(fs or BoardFS())
+    if err:
+        print("identity: %s: %s; no token can be accepted, no cut" % (identity.IDENTITY_PATH, err))
+    return serial, key, err
 
 
 def start(board, storage=None):
@@ -72,10 +76,10 @@ def start(board, storage=None):
         micropython.kbd_intr(3)       # the jumper: Ctrl-C reaches the REPL again
     mounted, formatted = storage_state() if storage is None else storage
     hw = Hardware(board, mounted, maintenance=maintenance, formatted=formatted)
-    serial, key = load_identity()
+    serial, key, id_err = load_identity()
     cfg, problem = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
-              test_mode=hw.test_mode)
+              test_mode=hw.test_mode, identity_error=id_err)
     if problem is not None:
         app.config_refused(problem[0], problem[1])
     # meter.console itself loads only when the first console line arrives (RAM)

@@ -176,15 +176,19 @@ def test_meter_never_cuts_when_forbidden_and_money_is_conserved(year, yday, hour
         kind = act[0]
         if kind == "advance":
             for _ in range(act[1] // 10 + 1):
+                # pulses are charged at the rate in force at the step before the one that sees
+                # them: they were drawn since then (the first step after boot: its own rate)
+                night = oracle_night(m, rig) if m.started else None
                 rig.minute += 10
                 rig.mono += 600
                 before = m.supply
                 m.step(rig.status, rig.osf, rig.minute + rig.rtc_offset, 0, rig.mono, act[2])
-                # pulses are charged at the rate in force when the step sees them
+                if night is None:
+                    night = oracle_night(m, rig)
                 if cfg.tariff == "single":
                     price = cfg.price_single
                 else:
-                    price = cfg.price_night if oracle_night(m, rig) else cfg.price_day
+                    price = cfg.price_night if night else cfg.price_day
                 expected_cost += act[2] * price
                 check_step(before)
         elif kind == "topup":

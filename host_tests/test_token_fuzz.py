@@ -184,16 +184,15 @@ def test_replay_never_accepts_an_id_twice(ids, reboot_at):
 
 OPS = st.lists(st.one_of(
     st.tuples(st.just("invalid"), st.integers(0, 100)),
-    st.tuples(st.just("valid"), st.integers(0, 100)),
     st.tuples(st.just("wait"), st.integers(0, 40000)),
-    st.tuples(st.just("reboot"), st.integers(-10 ** 9, 10 ** 6)),   # clock jump at reboot
+    st.tuples(st.just("reboot"), st.integers(0, 10 ** 6)),   # then powered time after it
 ), max_size=60)
 
 
 @given(OPS)
 def test_lockout_is_never_longer_than_its_level_and_survives_reboots(ops):
     lk = Lockout()
-    now = 1_000_000_000
+    now = 0
     for op, arg in ops:
         if op == "invalid":
             now += arg
@@ -201,30 +200,24 @@ def test_lockout_is_never_longer_than_its_level_and_survives_reboots(ops):
             n = lk.invalid(now)
             if was:
                 assert n == was
-        elif op == "valid":
-            now += arg
-            if not lk.locked_for(now):
-                lk.valid(now)
-                assert lk.level == 0 and lk.until == 0
         elif op == "wait":
             now += arg
         else:
             before = lk.locked_for(now)
+            level = lk.level
             data = lk.to_bytes()
             lk = Lockout()
             lk.from_bytes(data)
-            now = max(0, now + arg)
-            after = lk.locked_for(now)
-            if arg >= 0:
-                assert after == max(0, before - arg)
-            elif before:
-                assert after > 0               # a clock set back never unlocks
+            assert lk.locked_for(0) == before and lk.level == level      # nothing unlocked
+            now = arg                      # powered time since the new boot
+            assert lk.locked_for(now) == max(0, before - arg)
         left = lk.locked_for(now)
         assert 0 <= left <= lk.length(lk.level) <= 30720
 
 
 def attacker_seconds(tries, cap_s=30720):
-    """Seconds of lock an attacker sits through to make `tries` invalid entries."""
+    """Seconds of lock an attacker sits through to make `tries` invalid entries (typing at
+    once when a lock ends: no decay on the way)."""
     lk = Lockout(cap_s=cap_s)
     now = 0
     for _ in range(tries):

@@ -92,6 +92,7 @@ def bench_app():
 
     def control():
         board.clock.advance(1000)
+        app.extra_pulses += 1          # a pulse a second: the pulse store is written each step
         app.control_step()
 
     def chip_only():
@@ -102,7 +103,7 @@ def bench_app():
         control()
     whole = allocated_per_call(control, 300)
     chip = allocated_per_call(chip_only, 300)
-    print("app control step heap (RTC driver, S0, core, relay, events): %d bytes/step "
+    print("app control step heap (RTC driver, S0, core, relay, events, pulse store): %d bytes/step "
           "(%d measured, of which %d in the fake DS3231 chip model)" % (whole - chip, whole, chip))
     clock = fakehw.FakeClock()
     matrix = fakehw.FakeKeypadMatrix()

@@ -114,6 +114,58 @@ def openpaygo_decode():
              r["reference_typical_ms"]))
 
 
+def forging_rates():
+    """Guesses a household gets through the real app in a simulated year, with every trick
+    (valid tokens of its own, the RTC set back and forth, reboots), and the forging odds they
+    give (docs/tokens.md)."""
+    import exploit_rigs as rigs
+    from meter.core.lockout import Lockout
+    from meter.core.config import Config
+    cfg = Config()
+    cases = (
+        ("native 20-digit", {}, rigs.native_guess, ("valid", "rtc", "reboot"),
+         Lockout(cfg.lockout_cap_s), 2.0 ** -24),
+        ("OpenPAYGO 9-digit", {"openpaygo_key": rigs.OPG_KEY}, rigs.opg_guess,
+         ("rtc", "reboot"), Lockout(cfg.openpaygo_lockout_cap_s, 1), 72e-6),
+    )
+    for name, overrides, guess, tricks, lk, p in cases:
+        world = rigs.World("2026-11-30T09:00:00Z", overrides)
+        try:
+            t0 = time.perf_counter()
+            n = rigs.attack(world, rigs.YEAR_S, guess, tricks)
+            wall = time.perf_counter() - t0
+        finally:
+            world.close()
+        limit = rigs.bound(lk.tries, lk.top_level, lk.cap_s, rigs.YEAR_S)
+        print("keypad guesses through the app in a simulated year, %s (tricks: %s): %d "
+              "(bound %d, %.2f an hour on average); forging odds per year <= %.2g "
+              "(%.0f s wall)" % (name, ", ".join(tricks), n, limit, n / 8766.0,
+                                 1 - (1 - p) ** n, wall))
+
+
+def power_cycling():
+    """Energy the household gains and record writes a day at 3 kW, the controller
+    power-cycled every 29 and every 5 minutes, against no cycling (docs/storage.md)."""
+    import exploit_rigs as rigs
+    def favour(r):
+        o = r["oracle"]
+        return (o.energy_cost() + o.standing() - r["charged"]) / r["days"]
+
+    for label, period, days in (("no cycling", 0, 7), ("every 29 min", 29 * 60, 7),
+                                ("every 5 min", 5 * 60, 3)):
+        r = rigs.power_cycles("2026-11-30T06:10:00Z", period, days)
+        o = r["oracle"]
+        gained = (o.wh() - r["meter"].credit.energy_total_wh()) / days
+        # the simulator charges a step's pulses at the tariff of the step's end: the same steps
+        # without the power cycles show how much of the money difference that is
+        base = rigs.power_cycles("2026-11-30T06:10:00Z", period, days, reboot=False) \
+            if period else r
+        print("power cycling at 3 kW, %s (%d cycles in %d days): energy not charged %.1f Wh "
+              "a day; money in the household's favour %.2f minor units a day (%.2f with the "
+              "same steps and no cycling); %.1f record writes a day (incl. one top-up)"
+              % (label, r["cycles"], days, gained, favour(r), favour(base), r["writes"] / days))
+
+
 def openpaygo_hashes_after_reboot():
     """Hashes per OpenPAYGO decode after a reboot at counts 10, 1,000 and 5,000 (the value
     table on flash): the proxy for time on the chip, about 4.3 ms a hash on a Pico."""
@@ -152,6 +204,8 @@ def main():
     openpaygo_decode()
     openpaygo_hashes_after_reboot()
     simulated_year()
+    power_cycling()
+    forging_rates()
     console_round_trip()
 
 

@@ -16,6 +16,7 @@ RANGES = ((0, 29, "Supply decisions (the reason shown beside every relay decisio
           (30, 39, "Clock trust"), (40, 59, "Tokens and keypad"),
           (60, 69, "Hardware and storage"), (70, 79, "Money"), (80, 89, "Console"),
           (90, 99, "Events"), (100, 109, "Clock interval (docs/clock.md)"),
+          (110, 119, "Identity and the pulse store"),
           (120, 139, "Protections, cold-home hold and the event log's story"),
           (150, 159, "Board and chip"))
 

@@ -84,6 +84,12 @@ class SimRTC:
     def clear_osf(self):
         self.driver.clear_osf()
 
+    def read_store(self, buf):
+        self.driver.read_store(buf)
+
+    def write_store(self, buf):
+        self.driver.write_store(buf)
+
     def temperature(self):
         return self.driver.temperature()
 

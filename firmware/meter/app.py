@@ -5,7 +5,9 @@ in the host simulator (tools/sim.py builds it from simulated parts).  It only ta
 hardware through `hw`, an object with these attributes:
 
   rtc      read_time(fields) -> status (0 or an RTC code); fields = [y, mo, d, h, mi, s];
-           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf()
+           osc_stopped() -> bool; set_time(y, mo, d, h, mi, s); clear_osf();
+           optional read_store(buf) / write_store(buf): 7 battery-backed bytes (the DS3231's
+           alarm registers) that keep the energy counted since the last commit
   relay    request(closed, now_ms); poll(now_ms); redrive(now_ms); failed (bool)
   lcd      write_line(row, text)
   s0       take() -> pulses since the last take
@@ -31,8 +33,8 @@ import sys
 
 from micropython import const
 
-from meter.core import calendar, codes, policy, record
-from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, from_unix
+from meter.core import calendar, codes, policy, pulsestore, record
+from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, NO_END, PROTECT_NAMES, Meter
 from meter.core.keypad import Entry
@@ -41,12 +43,13 @@ from meter.display import Display
 from meter.drivers.ticks import diff as ticks_diff
 from meter.eventlog import EventLog
 from meter.storage import RecordStore
-from meter.tokens import TokenDesk
+from meter.tokens import TokenDesk, native_key_bytes
 
 FIRMWARE_VERSION = "0.1.0"
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
+_MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
 _RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz phase
 _BUTTON_POLL_MS = const(20)
 _OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
@@ -60,7 +63,7 @@ _TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 
 
 class App:
     def __init__(self, hw, cfg=None, serial=0, meter_key=b"", board="sim", test_mode=False,
-                 build_minute=BUILD_MINUTE):
+                 build_minute=BUILD_MINUTE, identity_error=None):
         self.hw = hw
         self.cfg = cfg if cfg is not None else Config()
         self.serial = serial
@@ -70,6 +73,14 @@ class App:
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
+        # A meter that cannot take a token must never cut (nothing could undo the cut): it holds
+        # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
+        # configuration holds cuts too: config_refused.)
+        self.identity_error = identity_error
+        self.fault_code = 0 if self.desk.key_ok() else codes.NO_KEY
+        if self.fault_code and identity_error is None:
+            self.identity_error = "no meter key of %d bytes" % native_key_bytes()
+        self.meter.fault_hold = self.fault_code
         self.display = Display(self)
         self.store = RecordStore(hw.fs)
         self.log = EventLog(hw.fs, "/data/events.bin")
@@ -95,6 +106,13 @@ class App:
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
+        # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
+        self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
+        self._ps_age = -1              # what the store last got: age units, pulses
+        self._ps_day = 0
+        self._ps_night = 0
+        imp = self.cfg.imp_per_kwh
+        self._max_pps = (_MAX_LOAD_W * imp + 3599999) // 3600000
 
     # --- time ----------------------------------------------------------------------------
 
@@ -163,6 +181,14 @@ class App:
         self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, codes.TIME_PROVISIONED)
         self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
+        m = self.meter
+        # the first record holds the local day of installation: with charged_day = -1 a power
+        # cut before the next commit would lose every standing charge taken since
+        m.minute = minute
+        m.second = second
+        m.local.update(minute)
+        m.charged_day = m.local.lday
+        m.trusted_prev = m.clock.trusted
         if self.cfg.opening_debt:
             self.meter.credit.add_debt(self.cfg.opening_debt)
         self.commit()
@@ -171,6 +197,9 @@ class App:
         """main.py could not use /config.json: the defaults run, the LCD and `status` say why,
         and the event log keeps it (value 1: not JSON, 2: a setting refused)."""
         self.config_error = message[:80]
+        # the defaults are not the rules the utility chose: no cut on them
+        if not self.meter.fault_hold:
+            self.meter.fault_hold = codes.CONFIG_ERROR
         self.meter.event(codes.CONFIG_ERROR, 1 if not_json else 2)
 
     # --- boot ----------------------------------------------------------------------------
@@ -192,6 +221,8 @@ class App:
         self.log.load()
         self._opg_table_load()
         m.event(codes.BOOT, 0)
+        if self.fault_code == codes.NO_KEY:
+            m.event(codes.NO_KEY)
         if getattr(self.hw, "storage_formatted", False):
             m.event(codes.STORAGE_FORMATTED)
         if getattr(self.hw, "maintenance", False):
@@ -204,6 +235,8 @@ class App:
             m.lost_record()
             if status == codes.STORAGE_ERROR:
                 m.event(codes.STORAGE_ERROR)
+        else:
+            self._restore_unsaved()
         # the relay state stored is what the household had; the core re-decides from there
         self.control_step(now_ms)
         # the contact's position is unknown after a reset: drive it to the decided state
@@ -215,6 +248,61 @@ class App:
         else:
             relay.redrive(now_ms)
         self.booted = True
+
+    def _restore_unsaved(self):
+        """What the battery-backed store kept of the energy counted since the record."""
+        m = self.meter
+        buf = self._pstore
+        got = None
+        if buf is not None:
+            try:
+                self.hw.rtc.read_store(buf)
+                got = pulsestore.unpack(buf, self.store.seq, self._max_pps)
+            except OSError:
+                got = None
+        if got is None:
+            m.checkpoint_unknown(self.mono_s)
+            return
+        m.restore_unsaved(got[0], got[1], got[2], self.mono_s)
+        # the age is powered time counted after the record: the true time at the power cut
+        # was at least the stored lower bound plus that (less the drift bound), so the clock's
+        # interval does not widen by the running time at every power cycle
+        age = got[0]
+        if age > 0:                    # (4,095: at least that)
+            c = m.clock
+            lo = c.p_lo_sec + age - drift_s(age, self.cfg.clock_drift_ppm)
+            c.p_lo_min += lo // 60
+            c.p_lo_sec = lo % 60
+            c.loaded()
+        if got[1] or got[2]:
+            m.event(codes.UNSAVED_RESTORED, got[1] + got[2])
+
+    def _save_unsaved(self, seq=-1):
+        """Writes the store when what it would hold changed (every step that counted pulses,
+        every 16 s otherwise).  seq >= 0: cleared under that sequence number, before the record
+        that will carry the pulses is written.  Allocation-free in the steady state."""
+        buf = self._pstore
+        if buf is None:
+            return
+        m = self.meter
+        if seq >= 0:
+            age = day = night = 0
+        else:
+            seq = self.store.seq
+            age = m.mono_s - m.last_commit_mono
+            night = m.unsaved_night
+            day = m.unsaved_pulses - night
+            units = age if age < pulsestore.AGE_MAX else pulsestore.AGE_MAX
+            if units == self._ps_age and day == self._ps_day and night == self._ps_night:
+                return
+            self._ps_age = units
+            self._ps_day = day
+            self._ps_night = night
+        pulsestore.pack_into(buf, seq, age, day, night)
+        try:
+            self.hw.rtc.write_store(buf)
+        except OSError:
+            self._ps_age = -1          # try again at the next step
 
     # --- the 1 Hz control step -----------------------------------------------------------
 
@@ -238,6 +326,7 @@ class App:
             if self._set_rtc():
                 m.event(codes.RTC_CORRECTED, m.clock.rtc_code)
         self._after_change(now_ms, was_closed)
+        self._save_unsaved()
         return m.supply
 
     def _after_change(self, now_ms, was_closed):
@@ -286,7 +375,10 @@ class App:
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False
-        status = self.store.commit(record.pack(self.meter))
+        payload = record.pack(self.meter)
+        self._save_unsaved(self.store.next_seq())
+        self._ps_age = -1
+        status = self.store.commit(payload)
         if status != 0:
             self.storage_code = codes.STORAGE_ERROR
             self.meter.event(codes.STORAGE_ERROR)
@@ -332,7 +424,7 @@ class App:
         m = self.meter
         # the stored lockout (it survives reboots) decides; the entry only mirrors it so that
         # digits are refused as they are typed, while # (reconnect) and the pages still work
-        left = self.desk.lockout_s(m.minute, m.second)
+        left = self.desk.lockout_s(self.mono_s)
         entry.locked_until_ms = (now_ms + left * 1000) & 0x3FFFFFFF if left else -1
         action = entry.press(k, now_ms)
         if action == keys.IGNORED and left and k in "0123456789":
@@ -454,7 +546,7 @@ class App:
         nc = self.next_cut_minute()
         self.display.refresh(self._tick())
         lines = self.display.shown()          # what the LCD was sent, not a recomputation
-        return {
+        out = {
             "ok": True,
             "relay": "closed" if m.relay_closed() else "open",
             "supply": policy.SUPPLY_NAMES[m.supply],
@@ -469,13 +561,18 @@ class App:
             "reason": codes.name(m.reason),
             "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
             "lcd": [lines[0], lines[1]],
-            "lockout_s": self.desk.lockout_s(m.minute, m.second),
+            "lockout_s": self.desk.lockout_s(self.mono_s),
             "credit_left": c.credit_left(),
             "protections": self.protections(),
             "cold_hold": {"enabled": self.cfg.cold_hold, "on": m.cold_home,
                           "temperature_c": None if m.temp_q == -32768 else m.temp_q / 4},
             "config_error": self.config_error,
+            "fault": codes.name(self.fault_code) if self.fault_code else None,
         }
+        opg = self.desk.openpaygo_lockout_s(self.mono_s)
+        if opg >= 0:
+            out["lockout_openpaygo_s"] = opg
+        return out
 
     def protections(self):
         """{"medical": end (ISO UTC) | true (no end date) | null (off), ...}"""
@@ -502,7 +599,8 @@ class App:
         impl = sys.implementation
         version = ".".join(str(v) for v in impl.version[:3])
         out = {"ok": True, "board": self.board, "firmware": FIRMWARE_VERSION,
-               "serial": self.serial}
+               "serial": self.serial, "identity_error": self.identity_error,
+               "config_error": self.config_error}
         if impl.name == "micropython":
             import gc
             out["micropython"] = version

@@ -222,6 +222,8 @@ class Display:
         m = app.meter
         if app.storage_code:
             return codes.text(app.storage_code)
+        if app.fault_code:
+            return codes.text(app.fault_code)
         if not m.clock.trusted:
             return codes.text(m.clock.code)
         if app.hw.relay.failed:
@@ -294,7 +296,8 @@ class Display:
                         fit("TIME CODE %05d" % m.clock.challenge)]
             return [fit(label + " +-" + error_text(m.clock.error_s)), fit(self._when(m.minute))]
         if sub == 1:
-            err = app.storage_code or (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
+            err = app.storage_code or app.fault_code or \
+                (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
                 (0 if m.clock.trusted else m.clock.code) or \
                 (codes.CONFIG_ERROR if getattr(app, "config_error", None) else 0)
             return [fit("ERROR CODE %d" % err), fit(codes.text(err) if err else "NO ERROR")]

@@ -131,12 +131,8 @@ class RecordStore:
         n = len(payload)
         if n > self.payload_size:
             raise ValueError("record larger than its slot")
-        if not self._scanned:
-            self.load()        # never guess which slot is older: that could bring back credit
+        seq = self.next_seq()
         slot = 0 if self.slot != 0 else 1
-        seq = (self.seq + 1) & 0xFFFFFFFF
-        if seq == 0:
-            seq = 1
         img = self._image
         mv = memoryview(img)
         struct.pack_into(_HEAD, img, 0, MAGIC, n, 0, seq, 0)
@@ -159,6 +155,14 @@ class RecordStore:
         self.seq = seq
         self.slot = slot
         return 0
+
+    def next_seq(self):
+        """The sequence number the next commit will write (the battery-backed pulse store is
+        cleared under it first, meter.core.pulsestore)."""
+        if not self._scanned:
+            self.load()        # never guess which slot is older: that could bring back credit
+        seq = (self.seq + 1) & 0xFFFFFFFF
+        return seq if seq else 1
 
     def _ensure_dir(self):
         if self._have_dir:

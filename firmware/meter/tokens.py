@@ -32,21 +32,33 @@ from meter.core.replay import Replay
 from meter.core import replay as replay_mod
 
 _HEAD = "<HBi"
+_KEY_BYTES = 32                    # HMAC-SHA256 meter key (docs/tokens.md, Keys)
 _HEAD_SIZE = struct.calcsize(_HEAD)
 _LAST_DAY = const(36524)             # 2099-12-31, days since 2000-01-01: the calendar's end
 _RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
+
+
+def native_key_bytes():
+    return _KEY_BYTES
 
 
 class TokenDesk:
     def __init__(self, meter, cfg, meter_key):
         self.meter = meter
         self.cfg = cfg
+        # a key of any other length is refused: no token is taken (and the app holds cuts)
+        if not isinstance(meter_key, (bytes, bytearray)) or len(meter_key) != _KEY_BYTES:
+            meter_key = b""
         self.root_key = meter_key          # revision 0, provisioned
         self.key_rev = 0
         self.base = 0
         self.ec_setting = -1               # emergency amount set by token (-1: configuration)
         self.replay = Replay()
         self.lock = Lockout(cfg.lockout_cap_s)
+        # a random 9-digit code passes 1 time in ~14,000: every wrong one locks, and the
+        # counter decays only after a week without one (docs/tokens.md, forging odds); only
+        # used (and stored) when OpenPAYGO is configured
+        self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
         self.split = None                  # (to credit, to debt) of the last top-up
         self._key = native.prepare(meter_key) if meter_key else None
         self.opg = None
@@ -59,23 +71,32 @@ class TokenDesk:
                 bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
         meter.desk = self
 
+    def key_ok(self):
+        """A native meter key was provisioned: tokens can be accepted."""
+        return self._key is not None
+
     # --- persistence (called through Meter.blobs) ----------------------------------------
 
     def size(self):
         n = _HEAD_SIZE + replay_mod.SIZE + lockout_mod.SIZE
         if self.opg is not None:
-            n += len(self.opg.to_bytes())
+            n += len(self.opg.to_bytes()) + lockout_mod.SIZE
         return n
 
     def to_bytes(self):
+        mono = self.meter.mono_s
+        self.lock.advance(mono)
         out = struct.pack(_HEAD, self.key_rev, self.base, self.ec_setting) + \
             self.replay.to_bytes() + self.lock.to_bytes()
         if self.opg is not None:
-            out += self.opg.to_bytes()
+            self.opg_lock.advance(mono)
+            out += self.opg.to_bytes() + self.opg_lock.to_bytes()
         return out
 
     def check(self, data):
-        if len(data) != self.size():
+        n = self.size()
+        # a record of firmware 0.1.0 has no OpenPAYGO lockout yet: it starts unlocked
+        if len(data) != n and not (self.opg is not None and len(data) == n - lockout_mod.SIZE):
             raise ValueError("token state length %d" % len(data))
 
     def load(self, data):
@@ -86,7 +107,10 @@ class TokenDesk:
         self.lock.from_bytes(data[i:i + lockout_mod.SIZE])
         i += lockout_mod.SIZE
         if self.opg is not None:
-            self.opg.from_bytes(data[i:])
+            j = i + len(self.opg.to_bytes())
+            self.opg.from_bytes(data[i:j])
+            if len(data) > j:
+                self.opg_lock.from_bytes(data[j:])
         if self.key_rev and self.root_key:
             self._key = native.prepare(native.ratchet(self.root_key, 0, self.key_rev))
         if self.ec_setting >= 0:
@@ -94,37 +118,47 @@ class TokenDesk:
 
     # --- entry ---------------------------------------------------------------------------
 
-    def lockout_s(self, minute, second):
-        return self.lock.locked_for(minute * 60 + second)
+    def lockout_s(self, mono_s):
+        """Seconds the keypad stays locked for every token (monotonic time)."""
+        return self.lock.locked_for(mono_s)
+
+    def openpaygo_lockout_s(self, mono_s):
+        """Seconds OpenPAYGO codes stay refused (-1: OpenPAYGO not configured)."""
+        return self.opg_lock.locked_for(mono_s) if self.opg is not None else -1
 
     def enter(self, digits, status, osf, minute, second, mono_s):
-        m = self.meter
+        """The lockouts run on mono_s (seconds since boot) only: the RTC readings are for the
+        clock and the tokens' issue times."""
+        left = self.lock.locked_for(mono_s)
         self.split = None
-        now_s = minute * 60 + second
-        left = self.lock.locked_for(now_s)
         if left:
             return self._done("locked", codes.KEYPAD_LOCKED, left)
         if len(digits) == native.DIGITS:
-            return self._native(digits, status, osf, minute, second, mono_s, now_s)
+            return self._native(digits, status, osf, minute, second, mono_s)
         if len(digits) == 9 and self._opg_decoder is not None:
-            return self._openpaygo(digits, status, osf, minute, second, mono_s, now_s)
+            left = self.opg_lock.locked_for(mono_s)
+            if left:
+                return self._done("locked", codes.KEYPAD_LOCKED, left)
+            return self._openpaygo(digits, status, osf, minute, second, mono_s)
         # a wrong length is a typo, not a guess at a MAC: shown, not counted
         return self._done("invalid", codes.TOKEN_LENGTH, 0)
 
-    def _invalid(self, now_s):
-        self.lock.invalid(now_s)
+    def _invalid(self, mono_s, lock=None):
+        lock = lock or self.lock
+        left = lock.invalid(mono_s)
         self.meter.event(codes.TOKEN_INVALID)
         self.meter.commit = 2              # the lockout must survive a power cut
-        left = self.lock.locked_for(now_s)
         return self._done("invalid", codes.TOKEN_INVALID, left)
 
     def _done(self, word, code, value, rtc=None):
         return word, code, value, rtc
 
-    def _native(self, digits, status, osf, minute, second, mono_s, now_s):
+    def _native(self, digits, status, osf, minute, second, mono_s):
         m = self.meter
         if self._key is None:
-            return self._invalid(now_s)
+            # nothing to guess at: refused and shown, not counted towards the lockout
+            m.event(codes.NO_KEY)
+            return self._done("invalid", codes.NO_KEY, 0)
         kind = native.INVALID
         clock = m.clock
         shown_mono = -1                     # when the challenge its MAC covers was shown
@@ -142,13 +176,13 @@ class TokenDesk:
         if not challenged:
             kind, value, token_id = native.decode(self._key, digits)
         if kind == native.INVALID:
-            return self._invalid(now_s)
+            return self._invalid(mono_s)
         seen = self.replay.check(token_id)
         if seen:
             m.event(seen, token_id)
             return self._done(_RESULT_WORDS[seen], seen, 0)
         issue = native.issue_minute(token_id, self.base)
-        self.lock.valid(now_s)
+        # (a valid token leaves the lockout alone: its counter decays with calm time only)
         rtc = None
         if kind == native.SET_TIME:
             # issued during minute `issue`: the true time is at least its issue (less the
@@ -243,19 +277,18 @@ class TokenDesk:
             return codes.KEY_CHANGED, self.key_rev
         return -1, 0
 
-    def _openpaygo(self, digits, status, osf, minute, second, mono_s, now_s):
+    def _openpaygo(self, digits, status, osf, minute, second, mono_s):
         from meter.core import openpaygo
         m = self.meter
         decoder = self._opg_decoder
         if decoder is None:
-            return self._invalid(now_s)
+            return self._invalid(mono_s)
         kind, value, count = decoder.decode(digits, self.opg)
         if kind == openpaygo.INVALID:
-            return self._invalid(now_s)
+            return self._invalid(mono_s, self.opg_lock)
         if kind == openpaygo.USED:
             m.event(codes.TOKEN_USED, 0)
             return self._done("used", codes.TOKEN_USED, 0)
-        self.lock.valid(now_s)
         unit = self.cfg.openpaygo_unit
         shown = 0
         if kind == openpaygo.ADD:

@@ -223,3 +223,21 @@ def test_internal_rtc_fallback():
     rtc2 = InternalRTC(FakeMachineRTC())
     rtc2.clear_osf()
     assert rtc2.osc_stopped() is False
+
+
+def test_alarm_registers_are_a_7_byte_store_kept_by_the_chip():
+    chip = FakeDS3231(when=(2026, 11, 30, 9, 0, 0))
+    i2c = FakeI2C(chip)
+    rtc = DS3231(i2c)
+    data = bytearray(b"\x00\x7f\x80\xff\x01\xfe\x55")
+    rtc.write_store(data)
+    assert bytes(chip.regs[0x07:0x0E]) == bytes(data)     # every bit as written
+    # a new driver (a reboot) on the same chip reads them back; the time is untouched
+    back = bytearray(7)
+    DS3231(i2c).read_store(back)
+    assert back == data
+    fields = [0] * 6
+    assert rtc.read_time(fields) == 0 and fields[:5] == [2026, 11, 30, 9, 0]
+    i2c.nobus = True
+    raises(OSError, rtc.read_store, back)
+    raises(OSError, rtc.write_store, data)

@@ -329,7 +329,6 @@ class Desk:
         code = self.replay.check(tid)
         if code:
             return code
-        self.lock.valid(now)
         if kind == T.KEY_CHANGE:
             changed = T.key_change(self.key, self.rev, self.base, value, tid)
             if changed is None:
@@ -411,7 +410,8 @@ def test_desk_used_and_old_do_not_count_towards_lockout():
     assert desk.enter(bad, m) == codes.TOKEN_INVALID
     assert desk.enter(vend(KEY, T.CLEAR, 0, M2016 + 11), m) == codes.KEYPAD_LOCKED
     assert desk.enter(vend(KEY, T.CLEAR, 0, M2016 + 11), m + 1) == codes.TOKEN_ACCEPTED
-    assert desk.lock.level == 0 and desk.lock.failures == 0
+    # a valid token does not wipe the wrong-entry counter (it decays with calm time only)
+    assert desk.lock.level == 1 and desk.lock.failures == 0
 
 
 # --- lockout -----------------------------------------------------------------------------
@@ -425,56 +425,72 @@ def test_lockout_doubles_to_the_cap():
         n = lk.invalid(now)
         locks.append(n)
         assert lk.locked_for(now) == n and lk.locked_for(now + n - 1) == 1
-        assert lk.invalid(now + 1) == n - 1            # ignored while locked
+        assert lk.invalid(now + n - 1) == 1            # ignored while locked
         now += n
         assert lk.locked_for(now) == 0
     assert locks == [60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 30720, 30720, 30720,
                      30720]
-    lk.valid(now)
-    assert lk.invalid(now) == 0 and lk.invalid(now) == 0 and lk.invalid(now) == 60
+
+
+def test_lockout_level_decays_with_calm_time_only():
+    lk = Lockout()
+    now = 0
+    for _ in range(6):                      # two locks: level 2
+        now += lk.locked_for(now)
+        lk.invalid(now)
+    assert lk.level == 2 and lk.locked_for(now) == 120
+    lk.locked_for(now + 30719)
+    assert lk.level == 2
+    lk.locked_for(now + 30720)              # cap_s without an invalid entry: one level off
+    assert lk.level == 1
+    lk.locked_for(now + 2 * 30720)
+    assert lk.level == 0
+    # pending failures decay too, once the level is 0
+    now += 3 * 30720
+    lk.invalid(now)
+    lk.invalid(now)
+    assert lk.failures == 2
+    lk.locked_for(now + 30720)
+    assert lk.failures == 0 and lk.calm == 0
 
 
 def test_lockout_cap_is_configurable():
     lk = Lockout(cap_s=300)
     seq = []
+    now = 0
     for _ in range(5):
-        lk.invalid(0)
-        lk.invalid(0)
-        seq.append(lk.invalid(0))
-        lk.locked_for(10 ** 6)
-        lk.until = 0
+        lk.invalid(now)
+        lk.invalid(now)
+        seq.append(lk.invalid(now))
+        now += lk.locked_for(now)
     assert seq == [60, 120, 240, 300, 300]
     assert Lockout(cap_s=60).length(5) == 60
     raises(ValueError, Lockout, 30, 3, 60)
     raises(ValueError, Lockout, 300, 0)
 
 
-def test_lockout_survives_a_reboot():
-    now = 900000000
+def test_lockout_survives_a_reboot_on_powered_time_only():
     lk = Lockout()
+    now = 500
     for _ in range(9):                          # three locks: 60, 120, then 240 s
+        now += lk.locked_for(now)
         lk.invalid(now)
-        if lk.locked_for(now) and lk.level < 3:
-            now += lk.locked_for(now)
     assert lk.level == 3 and lk.locked_for(now) == 240
-    data = lk.to_bytes()
-    # power cut for 100 s: same clock, the lock goes on where it was
+    lk.locked_for(now + 100)
+    data = lk.to_bytes()                        # committed 100 s into the lock
+    # power cut, reboot: the monotonic counter starts again at 0; the lock goes on from the
+    # record, and neither the time since the commit nor the time without power counts
     after = Lockout()
     after.from_bytes(data)
-    assert after.locked_for(now + 100) == 140
-    assert after.invalid(now + 100) == 140      # still locked, not counted
-    # RTC reset to 2000 (clock set backwards): clamped to the level's 240 s, not years
-    back = Lockout()
-    back.from_bytes(data)
-    assert back.locked_for(5) == 240 and back.locked_for(200) == 45 and back.locked_for(245) == 0
-    # the next lock after a reboot keeps doubling: no reset by power cycling
+    assert after.locked_for(0) == 140
+    assert after.locked_for(50) == 90
+    assert after.invalid(57) == 83              # still locked, not counted
+    assert after.locked_for(140) == 0
+    # the next lock keeps doubling: no reset by power cycling
     for _ in range(3):
-        back.invalid(300)
-    assert back.locked_for(300) == 480
-    # a far-away lock end (a long int on MicroPython) survives too
-    far = Lockout()
-    far.from_bytes(data)
-    assert far.until == lk.until and far.to_bytes() == data
+        after.invalid(200)
+    assert after.locked_for(200) == 480
+    assert Lockout().to_bytes() != data
 
 
 def test_lockout_refuses_bad_images():
@@ -482,10 +498,17 @@ def test_lockout_refuses_bad_images():
     import struct
     raises(ValueError, lk.from_bytes, b"")
     raises(ValueError, lk.from_bytes, lk.to_bytes() + b"\x00")
-    for level, failures, until in ((0, 0, 5), (1, 3, 5), (41, 0, 5), (1, 0, -5)):
-        raises(ValueError, lk.from_bytes, struct.pack("<BBq", level, failures, until))
+    for level, failures, left in ((0, 0, 5), (1, 3, 5), (41, 0, 5)):
+        raises(ValueError, lk.from_bytes, struct.pack("<BBII", level, failures, left, 0))
     assert lk.to_bytes() == Lockout().to_bytes()
-    # a lowered cap: the stored level is brought down to the new top level
+    # a lowered cap: the stored level is brought down to the new top level, the lock with it
     small = Lockout(cap_s=120)
-    small.from_bytes(struct.pack("<BBq", 10, 2, 5000))
-    assert small.level == 2 and small.failures == 2 and small.locked_for(4000) == 120
+    small.from_bytes(struct.pack("<BBII", 10, 2, 5000, 0))
+    assert small.level == 2 and small.failures == 2 and small.locked_for(0) == 120
+    # a 0.1.0 record ("<BBq": level, failures, lock end in RTC seconds): a full lock of its
+    # level, never the years to an RTC date
+    old = Lockout()
+    old.from_bytes(struct.pack("<BBq", 2, 1, 830000000))
+    assert old.level == 2 and old.failures == 1 and old.locked_for(0) == 120 and old.calm == 0
+    old.from_bytes(struct.pack("<BBq", 0, 2, 0))
+    assert old.level == 0 and old.left == 0

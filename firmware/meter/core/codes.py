@@ -78,6 +78,10 @@ RECORD_CORRUPT = const(62)    # no valid record: safe default loaded, supply on
 WATCHDOG_RESET = const(63)
 LCD_ERROR = const(64)
 
+# Identity and the pulse store (exploits range 110-119)
+NO_KEY = const(110)           # no usable meter identity/key: tokens cannot be taken, no cut
+UNSAVED_RESTORED = const(111)  # energy kept by the battery-backed store charged after a reboot
+
 # Money
 TOPUP = const(70)
 DEBT_RECOVERED = const(71)
@@ -174,6 +178,8 @@ _TABLE = (
     (RECORD_CORRUPT, "record_corrupt", "MEMORY RESET"),
     (WATCHDOG_RESET, "watchdog_reset", "WATCHDOG RESET"),
     (LCD_ERROR, "lcd_error", "DISPLAY ERROR"),
+    (NO_KEY, "no_key", "NO KEY: NO CUT"),
+    (UNSAVED_RESTORED, "unsaved_restored", "ENERGY RESTORED"),
     (TOPUP, "topup", "TOP-UP"),
     (DEBT_RECOVERED, "debt_recovered", "DEBT RECOVERED"),
     (EMERGENCY_TAKEN, "emergency_taken", "EMERGENCY TAKEN"),

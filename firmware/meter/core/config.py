@@ -63,7 +63,8 @@ DEFAULTS = {
     "openpaygo_unit": 100,         # minor units credited per OpenPAYGO unit
     "openpaygo_key": "",           # 32 hex digits; empty: OpenPAYGO tokens refused
     "openpaygo_starting_code": 0,
-    "lockout_cap_s": 30720,        # 512 min
+    "lockout_cap_s": 30720,        # 512 min; also the calm time that takes one level off
+    "openpaygo_lockout_cap_s": 604800,   # 7 days: OpenPAYGO codes are far easier to guess
     # bench rig
     "test_mode": False,            # ignored: only the maintenance jumper opens test mode
 }
@@ -78,7 +79,7 @@ class Config:
             if isinstance(value, list):
                 value = list(value)
             setattr(self, key, value)
-        if overrides:
+        if overrides is not None:
             self.update(overrides)
 
     def __getattr__(self, name):
@@ -88,6 +89,8 @@ class Config:
 
     def update(self, overrides):
         """Applies a dict of settings; raises ValueError naming the first bad one, changing nothing."""
+        if not isinstance(overrides, dict):
+            raise ValueError("the configuration must be a JSON object of settings")
         checked = {}
         for key in overrides:
             if key not in DEFAULTS:
@@ -135,6 +138,21 @@ def config_from_json(text):
         return Config(), ("config.json: %s" % e.args[0], False)
 
 
+_MONEY_MAX = 10000000               # 100,000.00 in minor units
+_MAXIMA = (
+    ("minor_per_major", 10000), ("imp_per_kwh", 100000),
+    ("price_day", _MONEY_MAX), ("price_night", _MONEY_MAX), ("price_single", _MONEY_MAX),
+    ("standing_charge", _MONEY_MAX), ("emergency_amount", _MONEY_MAX),
+    ("emergency_offer_below", _MONEY_MAX), ("debt_weekly_cap", _MONEY_MAX),
+    ("opening_debt", _MONEY_MAX), ("warn_level_1", _MONEY_MAX), ("warn_level_2", _MONEY_MAX),
+    ("disconnect_threshold", _MONEY_MAX), ("openpaygo_unit", _MONEY_MAX),
+    ("limiter_watts", 1000000), ("limiter_trip_s", 86400), ("limiter_reclose_s", 86400),
+    ("notice", 43200), ("topup_margin", 1440), ("max_off_days", 3660),
+    ("token_time_window", 1440),
+    ("openpaygo_starting_code", 999999999),
+)
+
+
 def _check_ranges(cfg, new):
     def get(k):
         return new[k] if k in new else getattr(cfg, k)
@@ -151,6 +169,16 @@ def _check_ranges(cfg, new):
             raise ValueError("%s: must not be negative" % key)
     if not 0 <= get("clock_drift_ppm") <= 1000:
         raise ValueError("clock_drift_ppm: 0 to 1000")
+    for key in ("lockout_cap_s", "openpaygo_lockout_cap_s"):
+        if not 60 <= get(key) <= 31536000:
+            raise ValueError("%s: 60 s to 365 days" % key)
+    # upper bounds: a value no utility means is a typo, and would make long ints on the board
+    for key, top in _MAXIMA:
+        v = get(key)
+        if v > top or v < -top:
+            raise ValueError("%s: at most %d" % (key, top))
+    if len(get("currency")) > 4:
+        raise ValueError("currency: at most 4 characters")
     if not 0 <= get("debt_recovery_pct") <= 100:
         raise ValueError("debt_recovery_pct: 0 to 100")
     for key in ("day_start", "day_end", "cut_start", "cut_end"):

@@ -18,6 +18,10 @@ _DAY0 = const(10957)          # unix day number of 2000-01-01
 # cut loses at most the larger of the two (never charged: in the household's favour), and a
 # quiet meter does not wear its flash.
 _CHECKPOINT_S = const(1800)
+_AGE_COMMIT_S = const(4000)   # a commit at least this often (the store's age is 12 bits, 4,095 s):
+                              # the clock's lower bound survives any power cut to the second
+_STORE_FULL = const(16000)    # pulses of one rate: commit before the battery-backed store's
+                              # 14-bit counts could saturate (meter.core.pulsestore)
 _EVENTS = const(16)           # events buffered between two drains by the app
 
 # Protections with an end date (ux): the kind numbers are the protection token's field
@@ -125,6 +129,7 @@ class Meter:
         self.cold_home = False        # cold-home hold on (the DS3231 read below threshold)
         self.free = False
         self.record_lost = False      # no valid record at boot: no cut until a credit token
+        self.fault_hold = 0           # set by the app: NO_KEY or CONFIG_ERROR holds every cut
         self.charged_day = -1         # last local day whose standing charge was taken
         self.untrusted_s = 0          # seconds of untrusted running not yet charged a day
         # runtime
@@ -139,6 +144,7 @@ class Meter:
         self.warn_level = 0
         self.commit = COMMIT_NONE
         self.unsaved_pulses = 0
+        self.unsaved_night = 0        # the night-rate part of unsaved_pulses
         self.last_commit_mono = 0
         self.started = False
         self.local = LocalDay(cfg)    # local facts of the best estimate (billing, display)
@@ -200,8 +206,15 @@ class Meter:
             dt = 0
         self.mono_s = mono_s
         self.trust_source = codes.TRUST_READING
+        # the pulses since the last step were drawn under the tariff of that step (on a board a
+        # second ago; in the event-driven simulator, steps land on every tariff switch, so this
+        # is exact there too); the first step after boot takes the rate of its own reading
+        night = self.is_night() if self.started else -1
         clock.check(status, osf, minute, second, mono_s)
-        if clock.changed:
+        # (the first reading after boot "changes" the trust from the constructor's default: a
+        # reboot that finds the trust the record holds has nothing to commit, so power-cycling
+        # does not write the flash)
+        if clock.changed and (self.started or clock.trusted != self.trusted_prev):
             self.commit = COMMIT_NOW
         logged = 0
         if clock.trusted != self.trusted_prev:
@@ -224,8 +237,12 @@ class Meter:
         self.started = True
         # money
         if pulses > 0:
-            self.credit.pulses(pulses, self.is_night())
+            if night == -1:
+                night = self.is_night()
+            self.credit.pulses(pulses, night)
             self.unsaved_pulses += pulses
+            if night:
+                self.unsaved_night += pulses
         self._standing(dt)
         self._expire()
         self._cold_check()
@@ -438,6 +455,7 @@ class Meter:
         s.credit_left = self.credit.credit_left()
         s.free = self.free
         s.record_lost = self.record_lost
+        s.fault_hold = self.fault_hold
         s.weekday = lc.weekday
         s.minute_of_day = lc.mod
         s.span_min = span
@@ -478,11 +496,25 @@ class Meter:
                     self.trip_mono = self.mono_s
             self._relay_event(old, supply, dec.reason)
             self.commit = COMMIT_NOW
-        if self.commit == COMMIT_NONE and \
-                self.unsaved_pulses * 10 >= self.cfg.imp_per_kwh and \
-                self.mono_s - self.last_commit_mono >= _CHECKPOINT_S:
+        if self.commit == COMMIT_NONE and self.checkpoint_due():
             self.commit = COMMIT_CHECKPOINT
         return supply
+
+    def checkpoint_due(self):
+        """30 min since the last commit and 0.1 kWh unsaved (or the clock untrusted: its
+        standing charge counts running time); or 4,000 s since the last commit whatever the
+        consumption (the battery-backed store's age, which carries the clock's lower bound
+        and the untrusted running time over a power cut, counts up to 4,095 s: at most 22
+        writes a day on a quiet meter); or the store's pulse counts nearly full."""
+        unsaved = self.unsaved_pulses
+        if unsaved - self.unsaved_night >= _STORE_FULL or self.unsaved_night >= _STORE_FULL:
+            return True
+        age = self.mono_s - self.last_commit_mono
+        if age >= _AGE_COMMIT_S:
+            return True
+        if age < _CHECKPOINT_S:
+            return False
+        return unsaved * 10 >= self.cfg.imp_per_kwh or not self.clock.trusted
 
     def _relay_event(self, old, new, reason):
         was_closed = old == policy.CLOSED or old == policy.LIMITED
@@ -501,7 +533,27 @@ class Meter:
         """The app calls this once the record is safely on flash."""
         self.commit = COMMIT_NONE
         self.unsaved_pulses = 0
+        self.unsaved_night = 0
         self.last_commit_mono = self.mono_s
+
+    def restore_unsaved(self, age_s, day, night, mono_s):
+        """At boot, after the record: what the battery-backed store kept of the time before the
+        power cut (meter.core.pulsestore).  The pulses are charged as they were before, the
+        checkpoint clock goes on where it was (a reboot does not restart it), and untrusted
+        running goes on counting towards its standing charge (the trust cannot have changed
+        since the record: a change of trust is committed at once)."""
+        self.credit.pulses(day, False)
+        self.credit.pulses(night, True)
+        self.unsaved_pulses += day + night
+        self.unsaved_night += night
+        self.last_commit_mono = mono_s - age_s
+        if not self.trusted_prev:
+            self.untrusted_s += age_s
+
+    def checkpoint_unknown(self, mono_s):
+        """At boot, when the store could not say how long ago the record was written: the
+        checkpoint is due as soon as consumption is worth one (never restarted by a boot)."""
+        self.last_commit_mono = mono_s - _CHECKPOINT_S
 
     # --- persistence ---------------------------------------------------------------------
 
@@ -614,7 +666,7 @@ class Meter:
         """The first minute >= start at which a cut for lack of credit could happen if credit
         stays as it is and nothing else changes; -1 if none (credit fine, clock untrusted, a
         lasting protection).  Used for the display and the console's next_cut."""
-        if self.free or not self.clock.trusted or self.cold_home or \
+        if self.free or not self.clock.trusted or self.cold_home or self.fault_hold or \
                 self.protection_end(PROTECT_MEDICAL) == NO_END or \
                 self.protection_end(PROTECT_WEATHER) == NO_END or \
                 self.protection_end(PROTECT_COLD) == NO_END:
@@ -675,6 +727,11 @@ class Meter:
         clock = self.clock
         best = self._minutes_to_change(clock.lo_minute, self.local_lo.mod,
                                        self.span_min()) * 60 - clock.lo_second
+        # the tariff and the standing charge follow the best estimate (self.local), which runs
+        # ahead of lo: its switches too, so pulses are charged at the rate they were drawn at
+        due = policy.next_local_boundary(self.local.mod, cfg) * 60 - self.second
+        if 0 < due < best:
+            best = due
         credit = self.credit
         if power_w > 0 and not self.free:
             left = credit.credit_left()
@@ -716,4 +773,7 @@ class Meter:
             due = cfg.cold_hold_min_s - (self.mono_s - self.cold_since)
             if 0 < due < best:
                 best = due
+        due = _AGE_COMMIT_S - (self.mono_s - self.last_commit_mono)
+        if 0 < due < best:
+            best = due
         return best if best > 0 else 1

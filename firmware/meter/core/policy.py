@@ -12,8 +12,9 @@ Supply states:
   LIMITED  relay closed under the power limiter (protected customers in winter, instead of a cut)
 
 A cut for lack of credit starts only when every rule holds (cut_hold returns 0):
-  the clock is trusted (its proven interval [lo, hi] is bounded and narrow, docs/clock.md); the
-  stored state was not lost; no medical, weather, cold, cold-home, registration or winter
+  the meter can take tokens and its configuration was read (NO_KEY, CONFIG_ERROR); the clock
+  is trusted (its proven interval [lo, hi] is bounded and narrow, docs/clock.md); the stored
+  state was not lost; no medical, weather, cold, cold-home, registration or winter
   protection; a working day (Mon-Fri, not a public holiday, not the working day before one when
   so configured); the WHOLE interval inside the cut window (08:00-16:00) of that one day; the
   planned cut was not cancelled by token; the low-credit warning has been shown for the notice
@@ -50,6 +51,7 @@ class Situation:
         self.credit_left = 0
         self.free = False            # OpenPAYGO disable token: supply unconditionally on
         self.record_lost = False     # stored state was lost: no cut until a credit token
+        self.fault_hold = 0          # NO_KEY (no token could undo a cut) or CONFIG_ERROR
         self.weekday = 0             # local, Monday = 0
         self.minute_of_day = 0       # local, of the lower bound lo of the proven time
         self.span_min = 0            # hi - lo in whole minutes (rounded up)
@@ -81,6 +83,8 @@ class Decision:
 def cut_hold(s, cfg):
     """0 when a cut for lack of credit may start now, else the code of the first rule that
     forbids it (the order is the order in which the LCD explains it)."""
+    if s.fault_hold:
+        return s.fault_hold          # a cut nothing could undo, or on rules nobody chose
     if not s.trusted:
         return s.clock_code
     if s.record_lost:

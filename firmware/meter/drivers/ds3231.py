@@ -12,7 +12,13 @@ reading otherwise; the raw registers of the last read stay in `regs` for diagnos
 The weekday register is written (set_time computes it: 1-7, Monday = 1) but never trusted when
 reading: the core computes the weekday from the date.
 
-osc_stopped(), clear_osf() raise OSError when the bus fails (the app treats that as no answer);
+The alarm registers 0x07-0x0D are not used as alarms (INTCN is set and the alarm interrupts
+stay disabled): the DS3231 keeps them on its coin cell while the main supply is off, so they
+serve as a 7-byte battery-backed store (read_store / write_store; the app keeps the energy
+counted since the last record commit there, meter.core.pulsestore).  Writing them does not
+wear anything.
+
+osc_stopped(), clear_osf(), read_store(), write_store() raise OSError when the bus fails (the app treats that as no answer);
 temperature() returns None instead.  Register buffers are allocated once, so read_time(), the
 once-a-second call, allocates nothing.
 """
@@ -22,6 +28,8 @@ from meter.core.calendar import days_from_civil, days_in_month
 from meter.core.codes import RTC_BAD_DATA, RTC_NO_ANSWER
 
 _REG_TIME = const(0x00)
+_REG_ALARMS = const(0x07)    # 0x07-0x0D: alarm 1 (4 bytes) and alarm 2 (3 bytes)
+STORE_SIZE = const(7)
 _REG_CONTROL = const(0x0E)
 _REG_STATUS = const(0x0F)
 _REG_TEMP = const(0x11)
@@ -136,6 +144,14 @@ class DS3231:
         self.i2c.readfrom_mem_into(self.addr, _REG_STATUS, one)
         one[0] &= ~_OSF & 0xFF
         self.i2c.writeto_mem(self.addr, _REG_STATUS, one)
+
+    def read_store(self, buf):
+        """Reads the 7 battery-backed alarm registers into buf (a bytearray of 7)."""
+        self.i2c.readfrom_mem_into(self.addr, _REG_ALARMS, buf)
+
+    def write_store(self, buf):
+        """Writes 7 bytes into the alarm registers (every bit of them is kept as written)."""
+        self.i2c.writeto_mem(self.addr, _REG_ALARMS, buf)
 
     def temperature(self):
         """Die temperature in quarter degrees C (the DS3231 updates it every 64 s), or None if
