@@ -349,6 +349,8 @@ class World:
             # the commit may have landed before the power went: the credit may count
             if meta["serial_ok"] and meta["token"] == "credit":
                 self._credited += meta["amount"]
+            if meta["serial_ok"] and meta["issue_ms"] > at_ms:
+                self.lie = True       # a token from a vending clock ahead may have landed
             return
         if at_ms < self.lock_until_ms - LOCK_SLACK_MS and result not in ("locked", None):
             self.violate("lockout/judged", "a token was judged (%s) %d s before the lock shown ended"
