@@ -12,7 +12,7 @@ BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
 SOAK_STEPS ?= 1000000
 
-.PHONY: soak test sim bench setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
+.PHONY: soak test sim bench fleet setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -52,9 +52,15 @@ pyright:
 
 bench: setup
 	$(VPY) tools/bench_perf.py
+	$(VPY) tools/bench_remote.py
+	$(VPY) tools/bench_fleet.py
+
+# 1,000 simulated meters on a loopback broker (docs/remote.md): FLEET="--meters 200" to vary
+fleet: setup
+	$(VPY) tools/bench_fleet.py $(FLEET)
 
 sim: setup
-	$(VPY) tools/sim.py
+	$(VPY) tools/sim.py $(if $(MQTT),--serve --mqtt $(MQTT))
 
 # the world model (host_tests/test_world_model.py) for SOAK_STEPS checked steps; prints the
 # steps checked and the violations (`make test` runs 20,000)

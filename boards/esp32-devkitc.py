@@ -41,3 +41,4 @@ INTERNAL_RTC_FALLBACK = True
 NO_PULL_PINS = (34, 35, 36, 37, 38, 39)   # input only, no internal pulls
 S0_HARD_IRQ = False        # the esp32 port's Pin.irq has no `hard`
 S0_COUNTER = 0             # PCNT unit 0 (machine.Counter, 1.27+); older ports: soft IRQ
+NETWORK = "wlan"             # Wi-Fi and the broker from /data/network.json (docs/remote.md)

@@ -31,3 +31,4 @@ INTERNAL_RTC_FALLBACK = True
 NO_PULL_PINS = ()          # every RP2040 GPIO has an internal pull-up
 S0_HARD_IRQ = True
 S0_COUNTER = None          # no hardware counter: the pin IRQ (hard) counts
+NETWORK = "wlan"             # Wi-Fi and the broker from /data/network.json (docs/remote.md)

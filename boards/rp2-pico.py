@@ -32,3 +32,4 @@ INTERNAL_RTC_FALLBACK = True
 NO_PULL_PINS = ()          # every RP2040 GPIO has an internal pull-up
 S0_HARD_IRQ = True
 S0_COUNTER = None          # no hardware counter: the pin IRQ (hard) counts
+NETWORK = None               # no network: the remote channel is for networked boards

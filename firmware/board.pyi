@@ -28,3 +28,4 @@ INTERNAL_RTC_FALLBACK: bool
 NO_PULL_PINS: Tuple[int, ...]
 S0_HARD_IRQ: bool
 S0_COUNTER: Optional[int]
+NETWORK: str | None

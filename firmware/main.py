@@ -82,8 +82,19 @@ def start(board, storage=None):
               test_mode=hw.test_mode, identity_error=id_err)
     if problem is not None:
         app.config_refused(problem[0], problem[1])
+    net = None
+    if getattr(board, "NETWORK", None):
+        # Wi-Fi and the broker from /data/network.json (docs/remote.md); none: no network
+        from meter.net import setup
+        net = setup.start(app)
+    app.net = net
+
+    def extra(cmd, args):
+        if cmd == "net" and not args and net is not None:
+            return net.status()            # test mode: the remote channel's counters
+        return app.board_test_command(cmd, args)
     # meter.console itself loads only when the first console line arrives (RAM)
-    console = SerialConsole(app, extra=app.board_test_command)
+    console = SerialConsole(app, extra=extra)
     return app, console, hw
 
 
@@ -92,7 +103,8 @@ def main():
     app, console, hw = start(board)
     # with the maintenance jumper the watchdog is never started (see above)
     wdt = None if hw.test_mode else hw.wdt
-    asyncio.run(app.run(keypad=hw.keypad, wdt=wdt, console=console, button=hw.button))
+    asyncio.run(app.run(keypad=hw.keypad, wdt=wdt, console=console, button=hw.button,
+                        net=app.net))
 
 
 if __name__ == "__main__":

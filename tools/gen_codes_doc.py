@@ -18,6 +18,7 @@ RANGES = ((0, 29, "Supply decisions (the reason shown beside every relay decisio
           (90, 99, "Events"), (100, 109, "Clock interval (docs/clock.md)"),
           (110, 119, "Identity and the pulse store"),
           (120, 139, "Protections, cold-home hold and the event log's story"),
+          (140, 149, "Remote channel (docs/remote.md)"),
           (150, 159, "Board and chip"))
 
 

@@ -5,6 +5,7 @@ flash as files under --state.
   python tools/sim.py                     interactive terminal view (make sim)
   python tools/sim.py --serve             console protocol on stdin/stdout, no TTY UI
   python tools/sim.py --listen 127.0.0.1:7700   console protocol over TCP
+  python tools/sim.py --serve --mqtt 127.0.0.1:1883   ... and on a broker (tools/simnet.py)
   options: --start 2026-11-28T12:00:00Z  --config FILE.json  --state DIR
 
 In --serve and --listen modes virtual time moves only with `advance`, which is event-driven: it
@@ -454,6 +455,8 @@ def main(argv=None):
                    help="simulated flash and RTC (kept across runs)")
     p.add_argument("--plot", metavar="FILE",
                    help="draw the run as a timeline at exit (FILE.png or FILE.svg)")
+    p.add_argument("--mqtt", metavar="HOST:PORT", help="connect the meter to an MQTT broker "
+                   "(with --serve or --listen; docs/remote.md)")
     a = p.parse_args(argv)
     if a.plot and not a.plot.lower().endswith((".png", ".svg")):
         p.error("--plot: FILE.png or FILE.svg")
@@ -479,7 +482,10 @@ def main(argv=None):
         p.error("--start: want YYYY-MM-DDTHH:MM:SSZ")
     sim = Simulator(start_utc, overrides, a.state, wall_time=not (a.serve or a.listen))
     try:
-        if a.listen:
+        if a.mqtt and (a.serve or a.listen):
+            import simnet
+            simnet.serve(sim, a.mqtt, a.listen)
+        elif a.listen:
             serve_tcp(sim, a.listen)
         elif a.serve:
             serve_stdio(sim)

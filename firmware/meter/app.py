@@ -106,6 +106,7 @@ class App:
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
         self.booted = False
+        self.net = None  # type: object  # meter.net.remote.Remote on a networked board
         # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
         self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
         self._ps_age = -1              # what the store last got: age units, pulses
@@ -712,7 +713,7 @@ class App:
 
     # --- the asyncio wiring (boards) -----------------------------------------------------
 
-    async def run(self, keypad=None, wdt=None, console=None, button=None):
+    async def run(self, keypad=None, wdt=None, console=None, button=None, net=None):
         import asyncio
         self.boot()
         tasks = [asyncio.create_task(self._control_task(wdt)),
@@ -729,6 +730,8 @@ class App:
             tasks.append(asyncio.create_task(console.serve()))
         if wdt is not None:
             tasks.append(asyncio.create_task(self._watchdog_task(wdt)))
+        if net is not None:
+            tasks.append(asyncio.create_task(net.run()))      # meter.net.remote (polled)
         await asyncio.gather(*tasks)
 
     async def _control_task(self, wdt):

@@ -15,7 +15,7 @@ from meter.core import calendar
 
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
-TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect", "temp")
+TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect", "temp", "net")
 
 
 class ConsoleError(Exception):

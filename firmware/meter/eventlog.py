@@ -225,3 +225,31 @@ class EventLog:
             except OSError:
                 pass
         return out
+
+    def oldest_seq(self):
+        """The oldest sequence number the ring can still hold (store-and-forward starts here
+        when more events happened offline than the ring keeps)."""
+        return self.seq - self.entries + 1 if self.seq > self.entries else 1
+
+    def entry(self, seq):
+        """-> (utc, trusted 0/1, mono, code, value) of event `seq`, or None when the ring no
+        longer (or never) held it."""
+        if seq < 1 or seq > self.seq or seq < self.oldest_seq():
+            return None
+        for r in self._ram:
+            if r[0] == seq:
+                return r[1], r[2], r[3], r[4], r[5]
+        slot = seq % self.entries
+        if not self._bit(slot):
+            return None
+        try:
+            with self.fs.open(self.path, "rb") as f:
+                f.seek(slot * ENTRY_SIZE)
+                if f.readinto(self._buf) != ENTRY_SIZE:
+                    return None
+        except OSError:
+            return None
+        e = self._decode()
+        if e is None or e[0] != seq:
+            return None
+        return e[1], e[2], e[3], e[4], e[5]

@@ -143,6 +143,17 @@ class TokenDesk:
         # a wrong length is a typo, not a guess at a MAC: shown, not counted
         return self._done("invalid", codes.TOKEN_LENGTH, 0)
 
+    def enter_authenticated(self, digits, status, osf, minute, second, mono_s):
+        """A credit token carried inside an authenticated remote command (meter.net.remote):
+        the same decoding, rules and replay memory as on the keypad; the keypad lockout
+        neither stops it nor counts it, and only credit tokens are taken this way."""
+        self.split = None
+        if self._key is None or len(digits) != native.DIGITS:
+            return self._done("invalid", codes.TOKEN_REFUSED, 0)
+        if native.decode(self._key, digits)[0] != native.CREDIT:
+            return self._done("invalid", codes.TOKEN_REFUSED, 0)
+        return self._native(digits, status, osf, minute, second, mono_s)
+
     def _invalid(self, mono_s, lock=None):
         lock = lock or self.lock
         left = lock.invalid(mono_s)

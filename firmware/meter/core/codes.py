@@ -117,6 +117,19 @@ STORAGE_FORMATTED = const(150)  # a blank flash got its first filesystem at this
 MAINTENANCE = const(151)        # booted with the maintenance/test jumper: no watchdog, Ctrl-C on
 TOKEN_BUSY = const(152)         # OpenPAYGO value table rebuilding: token not checked, try later
 
+# Remote channel (docs/remote.md): a command carried out is REMOTE_COMMAND with its kind as the
+# value; the others are refusals (the reply's code) and network events
+REMOTE_COMMAND = const(140)
+REMOTE_FORGED = const(141)    # MAC does not verify under this meter's key
+REMOTE_REPLAYED = const(142)  # the counter of the last accepted command again
+REMOTE_STALE = const(143)     # a counter below the last accepted one (out of order)
+REMOTE_EXPIRED = const(144)
+REMOTE_OTHER_METER = const(145)
+REMOTE_MALFORMED = const(146)
+REMOTE_REFUSED = const(147)   # authentic, but the meter cannot carry it out (value: why)
+NET_TIME = const(148)         # two agreeing signed time samples anchored the clock
+NET_ONLINE = const(149)       # connected to the broker (value 1) or lost it (0)
+
 # (code, console name, LCD text <= 16 chars).  One table so that a code, its word and its text
 # cannot drift apart; looked up only when a code changes, never per tick.
 _TABLE = (
@@ -206,6 +219,16 @@ _TABLE = (
     (STORAGE_FORMATTED, "storage_formatted", "NEW FILESYSTEM"),
     (MAINTENANCE, "maintenance", "MAINTENANCE MODE"),
     (TOKEN_BUSY, "token_busy", "TRY TOKEN LATER"),
+    (REMOTE_COMMAND, "remote_command", "REMOTE COMMAND"),
+    (REMOTE_FORGED, "remote_forged", "REMOTE: FORGED"),
+    (REMOTE_REPLAYED, "remote_replayed", "REMOTE: REPLAYED"),
+    (REMOTE_STALE, "remote_stale", "REMOTE: STALE"),
+    (REMOTE_EXPIRED, "remote_expired", "REMOTE: EXPIRED"),
+    (REMOTE_OTHER_METER, "remote_other_meter", "REMOTE: NOT MINE"),
+    (REMOTE_MALFORMED, "remote_malformed", "REMOTE: BAD DATA"),
+    (REMOTE_REFUSED, "remote_refused", "REMOTE: REFUSED"),
+    (NET_TIME, "net_time", "NETWORK TIME"),
+    (NET_ONLINE, "net_online", "NETWORK"),
 )
 
 

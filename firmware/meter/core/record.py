@@ -10,10 +10,11 @@ import struct
 
 from micropython import const
 
-VERSION = const(4)
+VERSION = const(5)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
-# ClockTrust.  Append only; a change of meaning takes a new VERSION.
+# ClockTrust, "r" its RemoteState (meter.core.remote).  Append only; a change of meaning takes a
+# new VERSION.
 _FIELDS = (
     ("m", "supply", "B"),
     ("m", "open_reason", "B"),
@@ -69,10 +70,21 @@ _FIELDS = (
     ("k", "p_rtc_min", "i"),
     ("k", "p_rtc_sec", "B"),
     # --- end of version 4 ---
+    # --- version 5 (mqtt: the remote channel, meter.core.remote.RemoteState) ---
+    # the counter of the last accepted remote command, the newest event sequence number the
+    # broker acknowledged, and protections set by command to start later (start, end minutes;
+    # -1 none) in PROTECT_* order.  Older records load with no command seen and every logged
+    # event still to send.
+    ("r", "counter", "I"),
+    ("r", "acked_seq", "I"),
+    ("r", "ps0", "i"), ("r", "ps1", "i"), ("r", "ps2", "i"), ("r", "ps3", "i"),
+    ("r", "pe0", "i"), ("r", "pe1", "i"), ("r", "pe2", "i"), ("r", "pe3", "i"),
+    # --- end of version 5 ---
 )
 _V1_FIELDS = 30               # version 1 records hold the first 30 fields
 _V2_FIELDS = 37               # version 2 records the first 37
 _V3_FIELDS = 38               # version 3 records the first 38
+_V4_FIELDS = 43               # version 4 records the first 43
 
 
 def _fmt(fields):
@@ -88,6 +100,18 @@ _FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
 _SIZE_V2 = struct.calcsize(_FMT_V2)
 _FMT_V3 = _fmt(_FIELDS[:_V3_FIELDS])
 _SIZE_V3 = struct.calcsize(_FMT_V3)
+_FMT_V4 = _fmt(_FIELDS[:_V4_FIELDS])
+_SIZE_V4 = struct.calcsize(_FMT_V4)
+
+
+def remote_state(meter):
+    """The meter's RemoteState, made on first use (the core Meter does not need to know it)."""
+    r = getattr(meter, "remote", None)
+    if r is None:
+        from meter.core.remote import RemoteState
+        r = RemoteState()
+        meter.remote = r
+    return r
 
 
 def _owner(meter, which):
@@ -95,6 +119,8 @@ def _owner(meter, which):
         return meter.credit
     if which == "k":
         return meter.clock
+    if which == "r":
+        return remote_state(meter)
     return meter
 
 
@@ -121,12 +147,16 @@ def unpack(meter, data):
         fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
     elif version == 3:
         fmt, size, count = _FMT_V3, _SIZE_V3, _V3_FIELDS
+    elif version == 4:
+        fmt, size, count = _FMT_V4, _SIZE_V4, _V4_FIELDS
     elif version != VERSION:
         raise ValueError("record version %d" % version)
     if len(data) < size:
         raise ValueError("record too short")
     values = struct.unpack(fmt, data[:size])
     meter.check_blobs(data[size:])            # raises before anything is changed
+    if version < 5:
+        remote_state(meter).reset()           # no command seen, every event still to send
     for i in range(count):
         which, attr, code = _FIELDS[i]
         v = values[i + 1]
