@@ -10,7 +10,9 @@ BOARD   ?= rp2-pico
 PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
-.PHONY: test emutest emupty emubench uf2 sim bench fleet setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
+SOAK_STEPS ?= 1000000
+
+.PHONY: soak test emutest emupty emubench uf2 sim bench fleet setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -83,6 +85,11 @@ fleet: setup
 
 sim: setup
 	$(VPY) tools/sim.py $(if $(MQTT),--serve --mqtt $(MQTT))
+
+# the world model (host_tests/test_world_model.py) for SOAK_STEPS checked steps; prints the
+# steps checked and the violations (`make test` runs 20,000)
+soak: setup
+	WORLD_STEPS=$(SOAK_STEPS) $(VPY) -m pytest -q -s host_tests/test_world_model.py
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -64,9 +64,13 @@ class World:
                 datetime.datetime.fromtimestamp(now, BRUSSELS), clock["local"])
             self.cuts.append(now)
 
-    def token(self, *args, ahead_s=0):
-        """Vends a native token issued at the true time (+ ahead_s) and types it."""
-        digits = vend.vend_native(list(args) + ["--at", iso(self.true_utc() + ahead_s)])
+    def token(self, *args, ahead_s=0, challenge=False):
+        """Vends a native token issued at the true time (+ ahead_s) and types it; challenge:
+        a set-time token for the TIME CODE the meter shows."""
+        args = list(args)
+        if challenge:
+            args += ["--challenge", self.ask("status")["clock"]["challenge"]]
+        digits = vend.vend_native(args + ["--at", iso(self.true_utc() + ahead_s)])
         return self.ask("token %s" % digits)
 
     def run(self, seconds, chunk=600, each=None):
@@ -219,7 +223,49 @@ def test_future_dated_token_does_not_block_a_real_set_time(world):
     out = w.token("credit", "5.00", ahead_s=25 * 60)   # vended 25 minutes in the future
     assert out["result"] == "accepted"
     w.ask("advance 120")
-    out = w.token("settime")                     # the real time
+    out = w.token("settime")                     # the real time: not refused as old
+    assert out["result"] == "accepted", out
+    assert w.true_utc() >= parse(out["clock"]["lo"])
+    w.ask("advance 60")
+    out = w.token("settime", challenge=True)     # the real time, for the TIME CODE shown
     assert out["result"] == "accepted", out
     assert out["clock"]["trusted"] is True
     assert abs(parse(out["clock"]["utc"]) - w.true_utc()) <= out["clock"]["error_s"]
+
+
+# --- clockfix: weak vending times, kept-back set-time tokens, an RTC seen out of rate -------
+
+def test_a_vending_office_ahead_never_raises_lo_past_the_true_time(world):
+    w = world("2026-11-30T07:50:00Z")
+    w.ask("rtc fault osf")                       # an unvouched off period: hi unbounded
+    w.ask("reboot 600")
+    w.ask("rtc fault nobus")                     # and no RTC to weigh the token against
+    out = w.token("credit", "5.00", ahead_s=10 * 60)   # the office's clock 10 minutes ahead
+    assert out["result"] == "accepted"
+    assert parse(out["clock"]["lo"]) <= w.true_utc()   # World.judge checks it on each reply
+    out = w.token("settime")                     # the real time: accepted, lo still below
+    assert out["result"] == "accepted", out
+
+
+def test_a_kept_back_set_time_token_does_not_set_an_earlier_day(world):
+    # July 2020: a set-time token kept, the plug pulled (oscillator stopped), typed a day later
+    w = world("2026-11-30T09:00:00Z")
+    kept = vend.vend_native(["settime", "--at", iso(w.true_utc())])
+    w.ask("rtc fault stop")
+    w.ask("reboot 86400")
+    w.ask("rtc fault none")
+    out = w.ask("token %s" % kept)               # judged: hi never before the true time
+    assert out["clock"]["hi"] is None or parse(out["clock"]["hi"]) >= w.true_utc()
+    assert out["clock"]["trusted"] is False
+    out = w.token("settime", challenge=True)     # the vending office, for the code shown
+    assert out["result"] == "accepted" and out["clock"]["trusted"] is True, out
+
+
+def test_an_rtc_seen_at_half_speed_does_not_bound_a_later_off_period(world):
+    w = world("2026-11-30T09:00:00Z")
+    w.ask("rtc drift -500000")                   # half speed, seen while powered
+    w.run(3600, chunk=60)
+    w.ask("reboot")
+    w.ask("reboot 172800")                       # two days off: the RTC counts one
+    out = w.ask("status")                        # World.judge: hi not before the true time
+    assert out["clock"]["hi"] is None or parse(out["clock"]["hi"]) >= w.true_utc()

@@ -52,7 +52,9 @@ def test_status_fields(sim):
     # is the provisioning second plus the reboot's measurement slack
     assert 0 <= clock.pop("error_s") <= 5
     assert clock == {"trusted": True, "utc": START, "local": "2026-11-28T13:00:00+01:00",
-                     "lo": START, "hi": clock["hi"], "rtc": "ok"}
+                     "lo": START, "hi": clock["hi"], "rtc": "ok",
+                     "challenge": clock["challenge"]}
+    assert len(clock["challenge"]) == 5 and clock["challenge"].isdigit()
     assert START < clock["hi"] <= "2026-11-28T12:00:05Z"
     assert isinstance(st_["code"], int) and st_["reason"] == "supply_on"
     assert st_["next_cut"] is None

@@ -399,6 +399,14 @@ def run_scenario(path, make_target, plot=None):
                             last = ask("token %s" % digits, "openpaygo")
                         done += 1
                         continue
+                    if words and words[0] == "settime" and "--challenge" in words:
+                        i = words.index("--challenge") + 1
+                        if i < len(words) and words[i] == "auto":
+                            # the TIME CODE the meter shows now (a fresh status)
+                            code = ask("status")["clock"].get("challenge")
+                            if code is None:
+                                raise ScenarioError("the meter shows no set-time challenge")
+                            words[i] = str(int(code))
                     if "--at" not in words:
                         # the meter's present; a token id is the issue minute, so tokens
                         # vended within one minute take the next minutes (a meter accepts

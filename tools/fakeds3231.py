@@ -50,12 +50,18 @@ class FakeDS3231(FakeRegisterDevice):
     real chip would also call 2100 a leap year; the firmware rejects the century bit anyway).
 
     Faults: fault("osf"), ("stop": oscillator stopped, time frozen, OSF set), ("nobus"),
-    ("allff"), ("absent"), ("none": clears the faults but not OSF); poke(reg, value)."""
+    ("allff"), ("absent"), ("none": clears the faults but not OSF); poke(reg, value).
+
+    Drift: set_drift(ppm) makes the oscillator run fast (ppm > 0) or slow (ppm < 0) by that
+    many parts per million of the clock's time from then on, exactly: the fraction of a second
+    is carried in integers (ns), so a day at +1273 ppm gains 109.9872 s, never rounded."""
 
     def __init__(self, when=None, clock=None, addr=0x68, osf=None):
         FakeRegisterDevice.__init__(self, addr, 0x13)
         self.clock = clock
         self.stopped = False
+        self.ppm = 0
+        self._frac = 0              # chip time past its last whole second, in ns (ppm != 0)
         self._base_ms = clock.ms if clock is not None else 0
         self.regs[0x0E] = 0x1C                     # INTCN, RS2, RS1: power-on default
         self.regs[0x0F] = 0x08                     # EN32kHz
@@ -81,6 +87,19 @@ class FakeDS3231(FakeRegisterDevice):
         r[6] = _bcd(y % 100)
         if self.clock is not None:
             self._base_ms = self.clock.ms
+            self._frac = 0
+
+    def set_drift(self, ppm):
+        """The oscillator's rate error from now on, in parts per million (-999999 < ppm)."""
+        if not isinstance(ppm, int) or ppm <= -1000000:
+            raise ValueError("drift ppm must be an int above -1000000")
+        clock = self.clock
+        if clock is not None:
+            self._sync()
+            # the part of a second not yet counted ran at the old rate
+            self._frac += (clock.ms - self._base_ms) * (1000000 + self.ppm)
+            self._base_ms = clock.ms
+        self.ppm = ppm
 
     def datetime(self):
         """(y, mo, d, h, mi, s) as the chip counts, or None if the registers are not a time."""
@@ -164,10 +183,19 @@ class FakeDS3231(FakeRegisterDevice):
         clock = self.clock
         if clock is None:
             return
-        whole = (clock.ms - self._base_ms) // 1000
-        if whole <= 0:
-            return
-        self._base_ms += whole * 1000
+        if self.ppm == 0 and self._frac == 0:
+            whole = (clock.ms - self._base_ms) // 1000
+            if whole <= 0:
+                return
+            self._base_ms += whole * 1000
+        else:
+            # ns of chip time: each ms of the clock is 1e6 + ppm ns on a drifting oscillator
+            ns = (clock.ms - self._base_ms) * (1000000 + self.ppm) + self._frac
+            if ns < 1000000000:
+                return
+            whole = ns // 1000000000
+            self._frac = ns - whole * 1000000000
+            self._base_ms = clock.ms
         if not self.stopped:
             self.advance(whole)
 
@@ -179,6 +207,7 @@ class FakeDS3231(FakeRegisterDevice):
             r[reg] = value & FakeDS3231._WRITABLE[reg]
             if reg == 0 and self.clock is not None:
                 self._base_ms = self.clock.ms          # the countdown chain restarts
+                self._frac = 0
         elif reg == 0x0F:
             old = r[0x0F]
             # OSF, A2F, A1F can only be cleared; BSY is read-only; bits 6-4 read 0

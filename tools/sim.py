@@ -18,6 +18,12 @@ and keeps running while the simulator is stopped, like a board's RTC on its batt
 next start the time the process was stopped has passed (interactive mode).  In --serve and
 --listen modes, where time is virtual, no time passes while stopped: the RTC resumes where it
 was, so a scenario replays the same way.
+
+The simulator knows the TRUE time of its world (the start plus the virtual time elapsed), which
+the meter can only estimate: replies that carry the meter's `clock` also carry `world_utc`, so
+tests judge the meter against the world, not against what it believes.  `rtc drift <ppm>` makes
+the simulated DS3231 run fast or slow; `reboot <off> [<utc>]` leaves the controller unpowered
+(and the RTC jumped while off).
 """
 import argparse
 import json
@@ -47,6 +53,13 @@ import simplot  # noqa: E402
 
 DEFAULT_START = "2026-11-28T12:00:00Z"
 _MAX_ADVANCE = 10 * 366 * 86400
+_MAX_DRIFT_PPM = 500000                 # +-50 %: far past any crystal, enough for any test
+
+
+def _signed(text):
+    """A whole number with an optional sign, ASCII digits only (is_digits), at most 12."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    return len(body) <= 12 and is_digits(body)
 
 
 class Simulator:
@@ -139,6 +152,10 @@ class Simulator:
 
     # --- time --------------------------------------------------------------------------
 
+    def world_ms(self):
+        """The TRUE time of the simulated world, ms since 1970 UTC (the meter never sees it)."""
+        return self.world_start * 1000 + self.clock.ms
+
     def advance(self, seconds):
         """Moves virtual time forward, stepping the app at every instant something can change."""
         app = self.app
@@ -202,9 +219,15 @@ class Simulator:
         if cmd == "temp":
             return self._temp(args)
         if cmd == "reboot":
-            if args:
-                raise ConsoleError("reboot: no arguments")
-            self.reboot()
+            # reboot [<seconds off> [<rtc utc>]]: unpowered that long (no pulses are counted);
+            # with a time, the RTC reads it at power-up (a jump while the controller was off)
+            if len(args) > 2 or (args and not is_digits(args[0])):
+                raise ConsoleError("reboot [<seconds off, 1..%d> [<rtc utc>]]" % _MAX_ADVANCE)
+            off_s = int(args[0]) if args else 2
+            if not 1 <= off_s <= _MAX_ADVANCE:
+                raise ConsoleError("reboot: seconds off 1..%d" % _MAX_ADVANCE)
+            rtc_at = parse_rtc_time(args[1]) if len(args) == 2 else None
+            self.reboot(off_s * 1000, rtc_at)
             return self.status()
         if cmd == "powerfail":
             if len(args) != 1 or not is_digits(args[0]) or not 1 <= int(args[0]) <= 1000:
@@ -226,7 +249,17 @@ class Simulator:
             self.app.control_step()
             self.timeline.mark(self.world_utc(), "fault", "rtc " + args[1])
             return self.status()
-        raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none>")
+        if len(args) == 2 and args[0] == "drift":
+            if not _signed(args[1]) or abs(int(args[1])) > _MAX_DRIFT_PPM:
+                raise ConsoleError("rtc drift: ppm, a whole number -%d..%d"
+                                   % (_MAX_DRIFT_PPM, _MAX_DRIFT_PPM))
+            self.rtc.chip.set_drift(int(args[1]))
+            self.timeline.mark(self.world_utc(), "fault", "rtc drift " + args[1])
+            out = self.status()
+            out["drift_ppm"] = self.rtc.chip.ppm
+            return out
+        raise ConsoleError("rtc: set <utc> | fault <osf|nobus|reset2000|reset2021|stop|none> | "
+                           "drift <ppm>")
 
     def _temp(self, args):
         """`temp <celsius>`: the DS3231's temperature registers (0.25 C steps), read at once."""
@@ -245,10 +278,14 @@ class Simulator:
         self.app.control_step()
         return self.app.status()
 
-    def reboot(self):
-        """Power cycle: RAM is lost, the flash files and the running RTC are kept."""
+    def reboot(self, off_ms=2000, rtc_at=None):
+        """Power cycle: RAM is lost, the flash files and the running RTC are kept.  The
+        controller is off for off_ms (a power cycle takes a moment); rtc_at: the RTC reads
+        this time at power-up (set while the controller was off)."""
         self.fs.reboot()
-        self.clock.advance_ms(2000)                  # a power cycle takes a moment
+        self.clock.advance_ms(off_ms)
+        if rtc_at is not None:
+            self.rtc.set_utc(rtc_at)
         self.app = self._new_app()
         self.app.boot()
         self.app.ui_step()
@@ -263,9 +300,18 @@ class Simulator:
         import vend as vendmod
         if not argv or argv[0] in ("decode", "openpaygo", "history", "meter", "meters"):
             raise ConsoleError("vend: credit AMOUNT | reconnect | cancel-cut | clear | settime"
-                               " | emergency --amount X | nocut --start D --days N")
+                               " [--challenge N|auto] | emergency --amount X | nocut --start D --days N")
         if any(a in ("--at", "--serial", "--db") or a.startswith("--key") for a in argv):
             raise ConsoleError("vend: the simulator vends at its own time for its own meter")
+        argv = list(argv)
+        if argv[0] == "settime" and "--challenge" in argv:
+            i = argv.index("--challenge") + 1
+            if i < len(argv) and argv[i] == "auto":
+                # the TIME CODE the meter shows (status clock.challenge)
+                ch = self.app.meter.clock.challenge
+                if ch < 0:
+                    raise ConsoleError("vend: the meter shows no set-time challenge")
+                argv[i] = str(ch)
         minute = max(self.world_utc() // 60, self.last_vend_minute + 1)
         try:
             digits = vendmod.vend_native(list(argv) + ["--at", calendar.iso_utc(minute * 60)],
@@ -326,7 +372,8 @@ class Simulator:
                 reply = self._console(line)
         except simparts.PowerCut:
             self.reboot()
-            reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted"})
+            reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted",
+                                "world_utc": calendar.iso_utc(self.world_utc())})
         if self.fs.tripped:
             self.reboot()
         self.fs.flush()
@@ -336,6 +383,17 @@ class Simulator:
             except ValueError:
                 res = None
             self.timeline.mark(self.world_utc(), "token", "token -> %s" % res)
+        return self._with_world(reply)
+
+    def _with_world(self, reply):
+        """Adds the TRUE time to replies that carry the meter's clock (simulator only: a board
+        cannot know it)."""
+        if '"clock": {' not in reply:
+            return reply
+        out = json.loads(reply)
+        if isinstance(out.get("clock"), dict):
+            out["world_utc"] = calendar.iso_utc(self.world_utc())
+            reply = json.dumps(out)
         return reply
 
 

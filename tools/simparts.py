@@ -1,5 +1,6 @@
 """Simulated parts for the host simulator (tools/sim.py), speaking the hardware contract of
 firmware/meter/app.py.  Time is virtual: nothing here reads the host clock."""
+import random
 import os
 
 import fakehw
@@ -185,6 +186,8 @@ class SimHardware:
         self.buzzer = None
         self.fs = fs
         self.storage_ok = True
+        # the set-time challenge: seeded, so that a session replays the same codes
+        self.random_bytes = random.Random(20201).randbytes
 
     def ticks_ms(self):
         return self.clock.ticks_ms()

@@ -6,7 +6,8 @@ on stderr and exit status 2.
     credit AMOUNT                      e.g. credit 20.00 (minor units: 2 decimals)
     reconnect | cancel-cut | clear
     nocut --start YYYY-MM-DD --days N  no-cut registration (start within 63 days, 1-256 days)
-    settime                            the issue minute (--at, default now) becomes the time
+    settime [--challenge N]            a strong lower bound at the issue minute (--at, default
+                                       now); with the meter's TIME CODE N also an upper bound
     emergency --amount X               emergency credit amount (0 = none)
     keychange [--new-rev R] [--new-base B]
     protect medical|weather|cold|protected --days N | --until YYYY-MM-DD | --off
@@ -185,6 +186,12 @@ def _protect_args(s):
     g.add_argument("--off", action="store_true", help="end it now")
 
 
+def _settime_args(s):
+    s.add_argument("--challenge", type=int_arg(0, 99999, "--challenge"), metavar="N",
+                   help="the TIME CODE the meter shows (status clock.challenge): the token then "
+                   "also proves an upper bound on the time and restores trust (docs/clock.md)")
+
+
 def _keychange_args(s):
     s.add_argument("--new-rev", type=int_arg(1, T.KEY_REV_MAX, "--new-rev"),
                    help="default: the current revision + 1")
@@ -197,7 +204,7 @@ TOKEN_COMMANDS = [
     ("reconnect", "reconnect (arms the relay)", None),
     ("nocut", "no-cut registration", _nocut_args),
     ("cancel-cut", "cancel the planned cut", None),
-    ("settime", "set the meter's clock to --at", None),
+    ("settime", "set the meter's clock to --at", _settime_args),
     ("emergency", "emergency credit amount", _emergency_args),
     ("clear", "clear alerts", None),
     ("keychange", "new key revision and base", _keychange_args),
@@ -391,7 +398,8 @@ def vend(p, args, key, at, key_rev=None, base=None):
         rev, new_base = T.keychange_split(value)
         sys.stderr.write("after this token: the meter is at key revision %d, base %d\n"
                          % (rev, new_base))
-    return T.encode(key, kind, value, tid)
+    challenge = getattr(args, "challenge", None)
+    return T.encode(key, kind, value, tid, -1 if challenge is None else challenge)
 
 
 def describe(kind, value, tid, base):

@@ -20,6 +20,7 @@ hardware through `hw`, an object with these attributes:
   ticks_ms() -> int, wrapping like time.ticks_ms
   storage_ok  False when the filesystem could not be mounted (firmware/_boot.py)
   storage_formatted  True when _boot gave a blank flash its first filesystem (optional)
+  random_bytes       n -> n random bytes for the set-time challenge (optional; os.urandom)
 
 test_mode (console test commands) comes only from the caller: on a board from the maintenance
 jumper (firmware/main.py), in the simulator always; `"test_mode"` in /config.json gives nothing.
@@ -27,12 +28,13 @@ jumper (firmware/main.py), in the simulator always; `"test_mode"` in /config.jso
 Steps are plain methods, so the simulator and the MicroPython test runner (which has no
 asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
 """
+import os
 import sys
 
 from micropython import const
 
 from meter.core import calendar, codes, policy, pulsestore, record
-from meter.core.clock import EPOCH_2000_UNIX, drift_s, from_unix
+from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, NO_END, PROTECT_NAMES, Meter
 from meter.core.keypad import Entry
@@ -148,6 +150,17 @@ class App:
             self.rtc_minute = day * 1440 + f[3] * 60 + f[4]
             self.rtc_second = f[5]
         return status
+
+    def draw_challenge(self):
+        """-> a random number for the set-time challenge: the board's (or simulator's seeded)
+        random source when it has one, else os.urandom (the RP2040's ROSC, the ESP32's RNG)."""
+        source = getattr(self.hw, "random_bytes", None) or getattr(os, "urandom", None)
+        if source is None:
+            # (ports without os.urandom, e.g. the test runner's: the random module)
+            import random
+            return random.getrandbits(24) % CHALLENGE_LIMIT
+        b = source(3)
+        return ((b[0] << 16) | (b[1] << 8) | b[2]) % CHALLENGE_LIMIT
 
     def read_temperature(self):
         """The DS3231's thermometer into the cold-home hold (None: no reading, kept as is)."""
@@ -307,6 +320,9 @@ class App:
             self.read_temperature()
         was_closed = m.relay_closed()
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
+        if m.clock.challenge_due(self.mono_s):
+            # a new set-time challenge: at boot, after each use, every 15 min (docs/clock.md)
+            m.clock.new_challenge(self.draw_challenge(), self.mono_s)
         if m.clock.rtc_fix:
             # the RTC reads a time outside the proven interval (or its oscillator stopped):
             # it is what is wrong; it gets the estimate, which lies inside the interval
@@ -452,6 +468,8 @@ class App:
                                      self.rtc_second, self.mono_s)
         if result[3] is not None:
             self._set_rtc()
+        if m.clock.challenge < 0:
+            m.clock.new_challenge(self.draw_challenge(), self.mono_s)   # used: a new one
         self.last_result = result[:3]
         self.last_split = self.desk.split
         self._after_change(now_ms, was_closed)
@@ -522,7 +540,8 @@ class App:
                 "error_s": clock.error_s if clock.error_s >= 0 else None,
                 "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
                                        clock.lo_second),
-                "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok"}
+                "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok",
+                "challenge": "%05d" % clock.challenge if clock.challenge >= 0 else None}
 
     def status(self):
         m = self.meter

@@ -290,6 +290,10 @@ class Display:
         # page D: clock, error code, then the event log newest first
         if sub == 0:
             label = "CLOCK OK" if m.clock.trusted else "CLOCK E%d" % m.clock.code
+            if not m.clock.trusted and m.clock.challenge >= 0:
+                # what the vending office needs for a set-time token that restores trust
+                return [fit(label + " +-" + error_text(m.clock.error_s)),
+                        fit("TIME CODE %05d" % m.clock.challenge)]
             return [fit(label + " +-" + error_text(m.clock.error_s)), fit(self._when(m.minute))]
         if sub == 1:
             err = app.storage_code or app.fault_code or \

@@ -12,11 +12,11 @@ set-time token; else None).  A credit top-up also leaves `split` = (to credit, t
 out before it is applied (meter.core.credit.Credit.split), for the LCD and the console; else
 None.
 
-Time from tokens (docs/clock.md): a valid token proves that the true time is at least its issue
-minute less `token_skew_s` (the vending clock may run ahead; an anchor with no upper bound); a
-set-time token also says the true time is within `token_time_window` minutes of its issue.
-Neither can move the clock outside the interval the meter has proven: a set-time token older
-than the proven lower bound is refused.
+Time from tokens (docs/clock.md): a vending token's issue time is weak evidence (the office's
+clock may be wrong): it never raises the proven lower bound, it may only widen the interval.  A
+plain set-time token is a strong lower bound only (it may have been kept and typed later); one
+whose window ends before the proven lower bound is refused.  A challenge set-time token (its MAC
+covers the challenge the meter shows) also bounds the time from above.
 """
 import struct
 
@@ -170,7 +170,22 @@ class TokenDesk:
             # nothing to guess at: refused and shown, not counted towards the lockout
             m.event(codes.NO_KEY)
             return self._done("invalid", codes.NO_KEY, 0)
-        kind, value, token_id = native.decode(self._key, digits)
+        kind = native.INVALID
+        clock = m.clock
+        shown_mono = -1                     # when the challenge its MAC covers was shown
+        if clock.challenge >= 0:
+            # the MAC with the challenge shown first (a challenge set-time token), then with
+            # the one before it (made just before a renewal), then plain
+            kind, value, token_id = native.decode(self._key, digits, clock.challenge)
+            if kind != native.INVALID:
+                shown_mono = clock.challenge_mono
+            elif clock.prev_challenge >= 0:
+                kind, value, token_id = native.decode(self._key, digits, clock.prev_challenge)
+                if kind != native.INVALID:
+                    shown_mono = clock.prev_challenge_mono
+        challenged = shown_mono >= 0
+        if not challenged:
+            kind, value, token_id = native.decode(self._key, digits)
         if kind == native.INVALID:
             return self._invalid(mono_s)
         seen = self.replay.check(token_id)
@@ -181,11 +196,22 @@ class TokenDesk:
         # (a valid token leaves the lockout alone: its counter decays with calm time only)
         rtc = None
         if kind == native.SET_TIME:
-            # issued during minute `issue`, typed within the window of its issue
-            m.trust_source = codes.TIME_SET
+            # issued during minute `issue`: the true time is at least its issue (less the
+            # skew); a plain token gives no upper bound (it can be kept and typed later), its
+            # window only refuses a stale one; a challenge token was made after the challenge
+            # was shown, which bounds the time from above (docs/clock.md)
             lo = issue * 60 - self.cfg.token_skew_s
-            used = m.clock.anchor(lo // 60, lo % 60, issue + 1 + self.cfg.token_time_window, 0,
-                                  mono_s, codes.TIME_SET)
+            if challenged:
+                m.trust_source = codes.TIME_CHALLENGE
+                hi = clock.challenge_hi_s(issue, self.cfg.token_skew_s, mono_s, shown_mono)
+                used = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, mono_s,
+                                    codes.TIME_CHALLENGE)
+                clock.challenge_used()        # the app draws a new one
+            else:
+                m.trust_source = codes.TIME_SET
+                used = m.clock.anchor(lo // 60, lo % 60,
+                                      issue + 1 + self.cfg.token_time_window, 0, mono_s,
+                                      codes.TIME_SET)
             if used == codes.TOKEN_TIME_BAD:
                 m.event(codes.TOKEN_TIME_BAD, token_id)
                 m.commit = 2

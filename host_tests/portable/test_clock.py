@@ -121,37 +121,46 @@ def test_a_fast_rtc_never_drags_the_estimate_out_of_the_interval():
     assert abs(secs(c.minute, c.second) - (secs(T, 37) + 24 * 60 * 60 - 60)) <= c.error_s
 
 
-def test_valid_token_raises_lo_only():
+def test_a_vending_token_never_raises_lo():
+    # a vending office's clock may be wrong: its issue time is weak evidence
     c = ClockTrust(Config(), BUILD)
     c.check(0, False, T, 0, 0)
     assert c.anchor(T - 3, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
-    assert c.lo_minute == T - 3 and c.hi_minute == -1 and not c.trusted
-    # an older one changes nothing
-    assert c.anchor(T - 10, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
-    assert c.lo_minute == T - 3
+    assert c.lo_minute == BUILD and c.hi_minute == -1 and not c.trusted
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    assert c.anchor(T, 30, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+    assert secs(c.lo_minute, c.lo_second) == secs(T, 37) and c.trusted
 
 
-def test_set_time_intersects_and_a_stale_one_is_refused():
+def test_a_plain_set_time_token_is_a_lower_bound_only_and_a_stale_one_is_refused():
     c = ClockTrust(Config(), BUILD)
     c.check(0, False, T, 0, 0)
     assert c.anchor(T, 0, T + 16, 0, 0, codes.TIME_SET) == 0
-    assert c.trusted and c.error_s == 16 * 60
+    # it may have been kept and typed later: no upper bound, no trust
+    assert c.lo_minute == T and c.hi_minute == -1 and not c.trusted
     # two days of running on the counter: lo advances, also while untrusted
     c.check(0, False, T + 2880, 0, 2 * 86400)
     assert c.lo_minute >= T + 2880 - 1
-    # a set-time token vended before lo: refused, nothing moves
+    # a set-time token whose window ends before lo: refused, nothing moves
     before = (c.lo_minute, c.lo_second, c.hi_minute, c.hi_second)
     assert c.anchor(T + 60, 0, T + 76, 0, 2 * 86400, codes.TIME_SET) == codes.TOKEN_TIME_BAD
     assert (c.lo_minute, c.lo_second, c.hi_minute, c.hi_second) == before
-    # one that overlaps narrows
-    assert c.anchor(T + 2880, 0, T + 2881, 0, 2 * 86400, codes.TIME_SET) == 0
-    assert c.hi_minute == T + 2881 and c.error_s <= 60
+
+
+def test_a_kept_back_set_time_token_never_sets_hi_before_the_true_time():
+    # the July 2020 attack: a set-time token kept, the plug pulled, typed a day later
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    d = carried(c, 0, 0, True, T + 1440, 37)      # oscillator stopped: hi unbounded
+    assert d.anchor(T - 2, 0, T + 14, 0, 0, codes.TIME_SET) == 0
+    assert contains(d, secs(T + 1440, 37)) and not d.trusted
 
 
 def test_lo_advances_while_untrusted():
     c = ClockTrust(Config(), BUILD)
     c.check(0, False, T, 0, 0)
-    c.anchor(T, 0, -1, 0, 0, codes.TOKEN_ACCEPTED)
+    c.anchor(T, 0, -1, 0, 0, codes.TIME_SET)
     c.check(codes.RTC_NO_ANSWER, False, 0, 0, 86400)
     assert not c.trusted
     assert c.lo_minute >= T + 1440 - 1
@@ -160,10 +169,9 @@ def test_lo_advances_while_untrusted():
 def test_future_dated_token_against_an_agreeing_rtc_changes_nothing():
     c = provisioned()
     c.check(0, False, T, 37, 0)
-    assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
-    assert c.trusted and c.lo_minute == T and c.minute == T
+    assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == codes.CLOCK_CONFLICT
+    assert c.lo_minute == T and c.minute == T     # lo and the estimate stay
     assert c.anchor(T, 0, T + 16, 0, 60, codes.TIME_SET) == 0
-    assert c.trusted
 
 
 def test_future_dated_token_widens_and_does_not_poison():
@@ -171,32 +179,35 @@ def test_future_dated_token_widens_and_does_not_poison():
     c.check(codes.RTC_NO_ANSWER, False, 0, 0, 0)    # no RTC to weigh it against
     # vended 20 minutes in the future: it contradicts the proven hi, so the hull is taken
     assert c.anchor(T + 20, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == codes.CLOCK_CONFLICT
-    assert not c.trusted and c.code == codes.CLOCK_CONFLICT and c.hi_minute == -1
+    assert not c.trusted and c.code == codes.CLOCK_CONFLICT and c.hi_minute == T + 20
     assert c.lo_minute == T                # lo was not moved to the token's future
     assert c.minute == T                   # nor the estimate
-    # a set-time token for the real time is accepted and brings trust back
+    # a set-time token for the real time is not refused as old; a challenge one re-trusts
     assert c.anchor(T, 0, T + 16, 0, 60, codes.TIME_SET) == 0
-    assert c.trusted
+    c.new_challenge(4821, 60)
+    hi = c.challenge_hi_s(T + 1, 120, 90)
+    assert c.anchor(T - 1, 0, hi // 60, hi % 60, 90, codes.TIME_CHALLENGE) == 0
+    assert c.trusted and contains(c, secs(T, 37) + 90)
 
 
-def test_token_ahead_of_a_slow_rtc_is_not_a_fault():
-    c = ClockTrust(Config(), BUILD)
-    c.check(0, False, T, 0, 0)
-    c.anchor(T, 0, T + 16, 0, 0, codes.TIME_SET)
-    c.check(0, False, T, 0, 0)
-    assert c.trusted
-    # a token issued 2 minutes ahead of an RTC that agrees with the proven interval: the two
-    # disagree, neither is proven wrong: lo rises only to the RTC's time, trust stays
-    assert c.anchor(T + 2, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
+def test_token_ahead_of_the_rtc_is_not_a_fault():
+    c = provisioned()
+    c.check(0, False, T, 37, 0)
+    # issued 2 minutes ahead of the RTC: its lo (issue less the 2-minute skew) is inside
+    assert c.anchor(T, 0, -1, 0, 0, codes.TOKEN_ACCEPTED) == 0
     assert c.trusted and c.lo_minute == T
-    c.check(0, False, T, 5, 5)
+    c.check(0, False, T, 42, 5)
     assert c.trusted and c.rtc_code == 0 and not c.rtc_fix
-    # with an RTC already proven wrong (outside the interval) the token's time counts
-    c.check(0, False, T - 100, 0, 10)
-    assert c.rtc_code == codes.CLOCK_BACKWARDS
-    assert c.anchor(T + 2, 0, -1, 0, 10, codes.TOKEN_ACCEPTED) == 0
-    assert c.lo_minute == T + 2 and c.trusted
-    assert secs(c.minute, c.second) >= secs(T + 2, 0)
+
+
+def test_challenge_upper_bound_grows_with_the_time_since_it_was_shown():
+    c = ClockTrust(Config(), BUILD)
+    c.new_challenge(123456, 1000)
+    assert c.challenge == 123456 % 100000
+    # made at once: issue + 1 min + skew, plus a second for the counter
+    assert c.challenge_hi_s(T, 120, 1000) == secs(T, 0) + 60 + 120 + 1
+    # typed an hour after the challenge was shown: the bound follows (with drift)
+    assert c.challenge_hi_s(T, 120, 4600) >= secs(T, 0) + 60 + 120 + 3600
 
 
 def test_anchor_never_moves_the_estimate_outside_the_interval():
@@ -306,8 +317,52 @@ def test_stale_set_time_after_an_unvouched_power_off_does_not_move_a_healthy_rtc
     d.rtc_written(T + 2880, 37, 0)                # the app clears the flag, same time
     d.check(0, False, T + 2880, 38, 1)
     assert d.rtc_code == 0
-    # a set-time token vended before the power-off, typed now: its "now <= issue + 16 min"
-    # disagrees with an RTC that is not proven wrong: the hull keeps the RTC's time
+    # a set-time token vended before the power-off, typed now: a lower bound only, so the
+    # RTC's time stays inside the interval
     assert d.anchor(T + 60, 0, T + 76, 0, 1, codes.TIME_SET) == 0
     assert contains(d, secs(T + 2880, 38))
     assert d.minute == T + 2880
+
+
+def test_an_rtc_seen_out_of_rate_is_remembered_across_boots_until_a_strong_anchor():
+    # seen running at half speed while powered; a later plain reboot must not bound the off
+    # period from it, also after a boot that committed before the rate was measured again
+    c = provisioned(ppm=50)
+    c.check(0, False, T, 37, 0)
+    c.check(0, False, T, 47, 20)              # 10 s of RTC in 20 s of counter
+    assert not c.rtc_rate_ok
+    d = carried(c, 0, 0, False, T + 1, 0)
+    assert not d.rtc_rate_ok and d.hi_minute == -1
+    d.snapshot()
+    e = ClockTrust(d.cfg, BUILD)
+    for name in ("p_lo_min", "p_lo_sec", "p_hi_min", "p_hi_sec", "p_rtc_min", "p_rtc_sec", "why"):
+        setattr(e, name, getattr(d, name))
+    e.loaded()
+    e.check(0, False, T + 2, 0, 0)
+    assert not e.rtc_rate_ok and e.hi_minute == -1
+    # a strong anchor re-vouches
+    assert e.anchor(T + 2, 0, T + 2, 1, 0, codes.TIME_PROVISIONED) == 0
+    assert e.rtc_rate_ok
+
+
+def test_a_challenge_token_brings_lo_back_from_a_set_time_token_ahead():
+    c = ClockTrust(Config(), BUILD)              # untrusted, the true time is T:00
+    c.check(codes.RTC_NO_ANSWER, False, 0, 0, 0)
+    c.new_challenge(777, 0)
+    # a plain set-time token from an office clock 3 minutes ahead raises lo past the truth
+    assert c.anchor(T + 1, 0, T + 19, 0, 0, codes.TIME_SET) == 0
+    assert c.lo_minute == T + 1
+    hi = c.challenge_hi_s(T, 120, 30)
+    assert c.anchor(T - 2, 0, hi // 60, hi % 60, 30, codes.TIME_CHALLENGE) == 0
+    assert contains(c, secs(T, 0) + 30) and c.trusted
+    c.challenge_used()
+    assert c.challenge == -1 and c.prev_challenge == -1
+
+
+def test_a_challenge_stays_valid_one_renewal_long():
+    c = ClockTrust(Config(), BUILD)
+    assert c.challenge_due(0)
+    c.new_challenge(11111, 0)
+    assert not c.challenge_due(899) and c.challenge_due(900)
+    c.new_challenge(22222, 900)
+    assert c.challenge == 22222 and c.prev_challenge == 11111 and c.prev_challenge_mono == 0

@@ -11,8 +11,9 @@ from meter.core.config import Config, config_from_json
 MONDAY_10 = local_minute(2026, 11, 30, 10, 0)
 
 
-def vend(app, kind, value, minutes_ago=0):
-    return T.encode(KEY, kind, value, T.token_id_at(app.meter.minute - minutes_ago, 0))
+def vend(app, kind, value, minutes_ago=0, challenge=-1):
+    return T.encode(KEY, kind, value, T.token_id_at(app.meter.minute - minutes_ago, 0),
+                    challenge)
 
 
 def shown(app, times=(0, 3000, 6000, 9000, 12000, 15000)):
@@ -179,7 +180,7 @@ def test_protection_ends_on_proven_time_only():
     m.clock.anchor(rig.minute + 5000, 0, -1, 0, rig.mono, codes.TIME_NETWORK)
     rig.advance(60)
     assert not m.clock.trusted and m.weather      # errs towards protection
-    m.clock.anchor(rig.minute, 0, rig.minute, 1, rig.mono, codes.TIME_SET)   # agreed again
+    m.clock.anchor(rig.minute, 0, rig.minute, 1, rig.mono, codes.TIME_CHALLENGE)   # agreed
     rig.advance(1)
     assert not m.weather and m.weather_until == -1
     assert (codes.PROTECT_ENDED, meter_mod.PROTECT_WEATHER) in rig.drain()
@@ -311,8 +312,8 @@ def test_low_credit_warning_start_is_logged():
 
 
 def test_trust_restored_by_a_vending_token_is_logged_with_its_source():
-    # (a vending token proves a lower bound only; after a reboot on a stopped oscillator it
-    # takes the set-time token's upper bound too: docs/clock.md)
+    # (a vending token proves nothing, a plain set-time token a lower bound only; after a
+    # reboot on a stopped oscillator it takes a challenge set-time token: docs/clock.md)
     board, app = provisioned()
     board.chip.fault("stop")
     app = reboot(board)
@@ -324,11 +325,14 @@ def test_trust_restored_by_a_vending_token_is_logged_with_its_source():
     assert not app.meter.clock.trusted
     run(board, app, 60)
     app.submit(vend(app, T.SET_TIME, 0, 3))
+    assert not app.meter.clock.trusted            # plain: it may have been kept back
+    run(board, app, 60)
+    app.submit(vend(app, T.SET_TIME, 0, 0, challenge=app.meter.clock.challenge))
     assert app.meter.clock.trusted
     ev = app.events(10)
     trusted = [e for e in ev if e["name"] == "clock_trusted"]
-    assert trusted and trusted[0]["value"] == codes.TIME_SET
-    assert trusted[0]["source"] == "time_set"
+    assert trusted and trusted[0]["value"] == codes.TIME_CHALLENGE
+    assert trusted[0]["source"] == "time_challenge"
     lost = [e for e in ev if e["name"] == "osc_stopped"]
     assert len(lost) == 1 and lost[0]["source"] == "trust_reading"
 
@@ -340,10 +344,10 @@ def test_trust_restored_by_a_set_time_token_names_it():
     rig.advance(1)
     assert not m.clock.trusted
     rig.drain()
-    m.trust_source = codes.TIME_SET
-    m.clock.anchor(rig.minute, 0, rig.minute, 1, rig.mono, codes.TIME_SET)
+    m.trust_source = codes.TIME_CHALLENGE
+    m.clock.anchor(rig.minute, 0, rig.minute, 1, rig.mono, codes.TIME_CHALLENGE)
     m.redecide()
-    assert rig.drain()[0] == (codes.CLOCK_TRUSTED, codes.TIME_SET)
+    assert rig.drain()[0] == (codes.CLOCK_TRUSTED, codes.TIME_CHALLENGE)
 
 
 def test_watchdog_reset_is_logged_at_boot():

@@ -25,9 +25,12 @@ from micropython import const
 from meter.core import codes
 
 EPOCH_2000_UNIX = const(946684800)
+CHALLENGE_LIMIT = const(100000)  # 5 digits on the LCD
+CHALLENGE_RENEW_S = const(900)   # a challenge is renewed this often (its hi grows with its age)
 _RTC_SLACK_S = const(2)    # an RTC reading (whole seconds) against the whole-second counter
 _FAR_MIN = const(8000000)  # minutes (~15 years): farther than this needs no seconds arithmetic
 _MAX_PPM = const(1000)     # drift_s() stays in small ints up to this
+_RATE_BAD = const(-2)      # p_rtc_min: the RTC's rate was seen wrong (see snapshot)
 
 
 def to_unix(minute, second=0):
@@ -106,6 +109,15 @@ class ClockTrust:
         self._rate_mono = 0
         self.rtc_rate_ok = True
         self._boot = False            # the first reading after a loaded record carries it
+        # a vending token contradicted the interval: untrusted until a strong anchor agrees
+        self._conflict = False
+        # the set-time challenge shown on the LCD/console (-1: none yet, the app draws one)
+        # and the counter second it was first shown at: a token whose MAC covers it was made
+        # after that instant, which bounds the true time from above (docs/clock.md)
+        self.challenge = -1
+        self.challenge_mono = 0
+        self.prev_challenge = -1      # the one before (a token made just before a renewal)
+        self.prev_challenge_mono = 0
         self._tlo = 0                 # scratch of _at()
         self._thi = 0
 
@@ -115,6 +127,9 @@ class ClockTrust:
         """After the record is loaded: the first reading carries the stored interval across
         the time the controller was off."""
         self._boot = True
+        self._conflict = self.why == codes.CLOCK_CONFLICT
+        if self.p_rtc_min == _RATE_BAD:
+            self.rtc_rate_ok = False
         self._set_reference(self.p_lo_min, self.p_lo_sec, -1, 0, self._mono)
         self._publish()
         self.code = self.why if self.why else codes.CLOCK_UNSURE
@@ -137,7 +152,9 @@ class ClockTrust:
         else:
             self.p_hi_min = -1
             self.p_hi_sec = 0
-        self.p_rtc_min = self._rtc_min if self.rtc_rate_ok else -1
+        # -2: the RTC's rate was seen out of tolerance while powered; remembered across boots
+        # until a strong anchor re-vouches (an RTC seen running slow must not bound an off time)
+        self.p_rtc_min = self._rtc_min if self.rtc_rate_ok else _RATE_BAD
         self.p_rtc_sec = self._rtc_sec
         if self.trusted:
             self.why = 0
@@ -249,7 +266,8 @@ class ClockTrust:
 
     def _judge(self):
         cfg = self.cfg
-        trusted = self._bounded and self._hi - self._lo <= cfg.clock_max_error_s
+        trusted = self._bounded and self._hi - self._lo <= cfg.clock_max_error_s and \
+            not self._conflict
         if trusted:
             self.why = 0
             code = 0
@@ -295,6 +313,7 @@ class ClockTrust:
                         rc = codes.CLOCK_JUMPED
                 elif r > self._lo + self.cfg.max_off_days * 86400:
                     rc = codes.CLOCK_TOO_LATE
+        rate_was_ok = self.rtc_rate_ok
         if status == 0 and not osf:
             # the chip is counting: its elapsed time from here can carry hi over a power-off,
             # if its rate agrees with the counter's
@@ -307,12 +326,15 @@ class ClockTrust:
         self._estimate(mono_s, rc == 0, r)
         self._publish()
         self._judge()
+        if rate_was_ok and not self.rtc_rate_ok:
+            self.changed = True           # committed at once: the next boot must know it
         return self.trusted
 
     def _rate(self, minute, second, mono_s):
         """Compares the RTC's elapsed time with the counter's since the last write (or boot).
-        Out of 2 x the drift bound: the RTC may not carry the time over a power-off, until it
-        keeps the rate for a day after a write.  Allocation-free."""
+        Out of 2 x the drift bound: the RTC may not carry the time over a power-off, until a
+        strong anchor (provisioning, a challenge set-time token, a network sample) re-vouches.
+        Allocation-free."""
         if self._rate_min < 0:
             self._rate_min = minute
             self._rate_sec = second
@@ -327,8 +349,6 @@ class ClockTrust:
         allowed = 2 * drift_s(e, self.cfg.clock_drift_ppm) + _RTC_SLACK_S
         if dev > allowed or dev < -allowed:
             self.rtc_rate_ok = False
-        elif e >= 86400:
-            self.rtc_rate_ok = True
 
     def rtc_written(self, minute, second, mono_s):
         """The app wrote (minute, second) into the RTC (and cleared its oscillator-stop flag)
@@ -343,15 +363,49 @@ class ClockTrust:
 
     # --- authenticated time ----------------------------------------------------------------
 
+    def new_challenge(self, value, mono_s):
+        """A fresh challenge (0..CHALLENGE_LIMIT-1) drawn by the app from a random source,
+        shown from counter second mono_s on; the previous one stays valid until the next."""
+        self.prev_challenge = self.challenge
+        self.prev_challenge_mono = self.challenge_mono
+        self.challenge = value % CHALLENGE_LIMIT
+        self.challenge_mono = mono_s
+
+    def challenge_due(self, mono_s):
+        """-> True when the app is to draw a new challenge (none yet, used, or old)."""
+        return self.challenge < 0 or mono_s - self.challenge_mono >= CHALLENGE_RENEW_S
+
+    def challenge_used(self):
+        """A challenge token was accepted (or refused as old): neither code is valid again."""
+        self.challenge = -1
+        self.prev_challenge = -1
+
+    def challenge_hi_s(self, issue_minute, skew_s, mono_s, shown_mono=-1):
+        """-> the upper bound (seconds since 2000) a challenge token issued in issue_minute
+        proves now: it was made after the challenge was shown, and the true time at its issue
+        was at most issue + 1 min + skew_s (a vending clock that runs up to skew_s behind);
+        since the challenge was shown the counter ran (plus its drift)."""
+        e = mono_s - (self.challenge_mono if shown_mono < 0 else shown_mono)
+        if e < 0:
+            e = 0
+        return issue_minute * 60 + 60 + skew_s + e + drift_s(e, self.cfg.clock_drift_ppm) + 1
+
     def anchor(self, lo_minute, lo_second, hi_minute, hi_second, mono_s, source):
         """An authenticated statement: the true time now is within [lo, hi] (hi_minute -1: no
-        upper bound); source is a codes.* constant naming it.  Returns 0 when it narrowed or
-        confirmed the interval; TOKEN_TIME_BAD (refused, nothing changed) when it ends before
-        the proven lower bound (an old set-time token); CLOCK_CONFLICT when it starts after
-        the proven upper bound: the interval is widened to hold both (a cut needs both to
-        agree), the estimate stays where it was.  Never moves the estimate outside the
-        interval.  A token's bounds (sources TOKEN_ACCEPTED, TIME_SET) are widened to the
-        estimate while the RTC agrees with the interval.  Not steady-state: may allocate."""
+        upper bound); source is a codes.* constant naming it, and its strength:
+
+        - TOKEN_ACCEPTED (the issue time of a vending token) is WEAK: a vending office's clock
+          can be wrong, so it never raises lo; when it starts after hi the interval is widened
+          to it (hull, CLOCK_CONFLICT), so a future-dated token can never exclude the true time.
+        - TIME_SET (a plain set-time token) is a strong LOWER bound only: a household can keep
+          the token and type it later, so [lo, hi] gives hi only to refuse a stale token (one
+          that ends before the proven lo: TOKEN_TIME_BAD, nothing changed), never a bound.
+        - TIME_CHALLENGE (a set-time token made for the challenge shown), TIME_PROVISIONED and
+          TIME_NETWORK are strong on both sides.  A strong anchor re-vouches for the RTC's rate.
+
+        A strong statement is intersected with the interval; one that starts after hi makes the
+        hull (CLOCK_CONFLICT: wider, untrusted, a cut waits for agreement).  Returns 0 when it
+        was used.  Not steady-state: may allocate."""
         self._mono = mono_s
         if self._boot:
             # before the first reading after a boot: nothing carried over yet, hi unknown
@@ -367,29 +421,33 @@ class ClockTrust:
         a_hi = (hi_minute - base) * 60 + hi_second if a_bounded else 0
         if a_bounded and a_hi < a_lo:
             a_hi = a_lo
-        if a_bounded and a_hi < lo:
-            return codes.TOKEN_TIME_BAD
-        if (source == codes.TOKEN_ACCEPTED or source == codes.TIME_SET) and \
-                self.rtc_code == 0 and self._est_ok:
-            # A token says "now >= its issue" (and a set-time token "now <= issue + window",
-            # which holds only if it was typed in time).  An RTC inside the proven interval that
-            # reads otherwise disagrees: neither is proven wrong, so the bounds take the hull of
-            # the two (the side that delays a cut), and the RTC is not called wrong.
-            est = self._est + (mono_s - self._est_mono)
-            if a_lo > est:
-                a_lo = est
-            if a_bounded and a_hi < est + _RTC_SLACK_S:
-                a_hi = est + _RTC_SLACK_S
+        weak = source == codes.TOKEN_ACCEPTED
         result = 0
-        if bounded and a_lo > hi:
+        challenge = source == codes.TIME_CHALLENGE
+        if a_bounded and a_hi < lo and not weak and not challenge:
+            return codes.TOKEN_TIME_BAD
+        if challenge and not (bounded and a_lo > hi):
+            # a challenge token is fresh (made for the code shown): its lower bound replaces
+            # lo, also below it (lo may have been raised by a set-time token from a vending
+            # clock ahead; lowering lo only widens the interval on the side that delays a cut)
+            lo = a_lo
+        if source == codes.TIME_SET:
+            a_bounded = False
+        if weak:
+            if bounded and a_lo > hi:
+                hi = a_lo
+                self._conflict = True
+                self.why = codes.CLOCK_CONFLICT
+                result = codes.CLOCK_CONFLICT
+        elif bounded and a_lo > hi:
             # the statement and the proven interval disagree: take the hull, never the
-            # convenient side (an authentic token from a vending clock that runs ahead, or an
-            # upper bound that was wrong: either way a cut must wait for agreement)
+            # convenient side (a cut must wait for agreement)
             if a_bounded:
                 if a_hi > hi:
                     hi = a_hi
             else:
                 bounded = False
+            self._conflict = True
             self.why = codes.CLOCK_CONFLICT
             result = codes.CLOCK_CONFLICT
         else:
@@ -398,6 +456,10 @@ class ClockTrust:
             if a_bounded and (not bounded or a_hi < hi):
                 hi = a_hi
                 bounded = True
+        if a_bounded and result == 0:
+            # a strong two-sided anchor that agrees re-vouches for the RTC and ends a conflict
+            self.rtc_rate_ok = True
+            self._conflict = False
         # the estimate at this instant, then the new reference with its base at lo's minute
         if self._est_ok:
             est = self._est + (mono_s - self._est_mono)

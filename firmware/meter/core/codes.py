@@ -52,6 +52,7 @@ CLOCK_CONFLICT = const(101)   # an authenticated time disagreed with the interva
 TIME_PROVISIONED = const(102)  # anchor source: factory provisioning
 TIME_NETWORK = const(103)     # anchor source: a network time sample
 RTC_CORRECTED = const(104)    # the RTC was outside the proven interval and was rewritten
+TIME_CHALLENGE = const(105)   # anchor source: a set-time token made for the challenge shown
 
 # Tokens and keypad
 TOKEN_ACCEPTED = const(40)
@@ -169,6 +170,7 @@ _TABLE = (
     (TIME_PROVISIONED, "time_provisioned", "TIME PROVISIONED"),
     (TIME_NETWORK, "time_network", "NETWORK TIME"),
     (RTC_CORRECTED, "rtc_corrected", "RTC CORRECTED"),
+    (TIME_CHALLENGE, "time_challenge", "TIME CONFIRMED"),
     (TOKEN_ACCEPTED, "token_accepted", "TOKEN ACCEPTED"),
     (TOKEN_INVALID, "token_invalid", "INVALID TOKEN"),
     (TOKEN_USED, "token_used", "TOKEN USED"),

@@ -311,6 +311,10 @@ class Meter:
                 days = self.untrusted_s // 86400
                 credit.standing(days)
                 self.untrusted_s -= days * 86400
+                # unlike the trusted case (charged_day re-takes it after a power cut), a reboot
+                # that cannot read the RTC's store would give this charge back: commit it (an
+                # untrusted clock is a fault state, so this costs at most one write a day)
+                self.commit = COMMIT_NOW
 
     def _warnings(self):
         level = self.credit.warning_level()

@@ -63,7 +63,7 @@ _FIELDS = (
     # --- version 4 (clock: the proven interval, docs/clock.md).  [lo, hi] and an RTC reading
     # taken at the same instant: after a power-off lo still holds, and the RTC's elapsed time
     # since that reading carries hi (p_hi_min -1: unbounded; p_rtc_min -1: no healthy
-    # reading to measure from) ---
+    # reading to measure from, -2: the RTC's rate was seen out of tolerance, docs/clock.md) ---
     ("k", "p_lo_sec", "B"),
     ("k", "p_hi_min", "i"),
     ("k", "p_hi_sec", "B"),

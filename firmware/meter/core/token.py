@@ -98,8 +98,13 @@ def prepare(meter_key):
     return meter_key if isinstance(meter_key, HmacSha256) else HmacSha256(meter_key)
 
 
-def _mac(hm, token_id, cls):
-    msg = bytearray(10)
+def _mac(hm, token_id, cls, challenge=-1):
+    # a challenge set-time token: the MAC input gains the challenge (3 bytes) shown by the meter
+    msg = bytearray(10 if challenge < 0 else 13)
+    if challenge >= 0:
+        msg[10] = (challenge >> 16) & 255
+        msg[11] = (challenge >> 8) & 255
+        msg[12] = challenge & 255
     msg[0:4] = _TAG
     msg[4] = token_id >> 16
     msg[5] = (token_id >> 8) & 255
@@ -201,14 +206,17 @@ def _kind(cls):
 
 # --- tokens ------------------------------------------------------------------------------
 
-def encode(meter_key, kind, value, token_id):
+def encode(meter_key, kind, value, token_id, challenge=-1):
     """-> the 20-digit token (vending side).  value: minor units for CREDIT and EMERGENCY,
     nocut_value() for NOCUT, keychange_value() for KEY_CHANGE, 0 otherwise.  ValueError on
-    anything the format cannot carry."""
+    anything the format cannot carry.  challenge >= 0 (SET_TIME only): the challenge the meter
+    shows, covered by the MAC (docs/tokens.md)."""
     cls = _cls(kind, value)
+    if challenge >= 0 and kind != SET_TIME:
+        raise ValueError("only a set-time token carries a challenge")
     if not 0 <= token_id < ID_LIMIT:
         raise ValueError("token id out of range")
-    n = (_mac(prepare(meter_key), token_id, cls) << 42) | (token_id << 18) | cls
+    n = (_mac(prepare(meter_key), token_id, cls, challenge) << 42) | (token_id << 18) | cls
     return "%020d" % n
 
 
@@ -230,9 +238,10 @@ def _number(digits):
     return n
 
 
-def decode(meter_key, digits):
+def decode(meter_key, digits, challenge=-1):
     """-> (kind, value, token_id); (INVALID, 0, -1) for anything that is not a token of this
-    key.  meter_key: bytes or prepare()'d.  digits: str (or bytes) as typed."""
+    key.  meter_key: bytes or prepare()'d.  digits: str (or bytes) as typed.  challenge >= 0:
+    only a SET_TIME token MAC'd with that challenge is valid."""
     n = _number(digits)
     if n < 0:
         return _INVALID_RESULT
@@ -241,7 +250,9 @@ def decode(meter_key, digits):
     if kind == INVALID:
         return _INVALID_RESULT
     token_id = (n >> 18) & _ID_MASK
-    if (n >> 42) != _mac(prepare(meter_key), token_id, cls):
+    if challenge >= 0 and kind != SET_TIME:
+        return _INVALID_RESULT
+    if (n >> 42) != _mac(prepare(meter_key), token_id, cls, challenge):
         return _INVALID_RESULT
     if kind == CREDIT:
         value = cls & 0xFFFF
