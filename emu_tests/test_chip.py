@@ -32,8 +32,6 @@ def test_token_accepted_once_and_persists_over_a_power_cycle(board):
     assert board.request("token %s" % digits)["result"] == "used"
 
 
-@pytest.mark.xfail(reason="after chipfix's merge the boot pulse measures 82 ms, shorter than "
-                   "RELAY_PULSE_MS = 100 (was ~1 s before): to be decided", strict=False)
 def test_relay_coil_pulse_is_relay_pulse_ms(board):
     """CHIPFIX: the coil is energised ~1 s (poll() only in the 1 Hz step) instead of 100 ms."""
     board.run(3000)                       # the boot re-drive pulse has ended
