@@ -6,9 +6,10 @@ A bench cannot wait days, so a board in test mode answers the simulator's `advan
   load <W>     an imaginary load of W watts from now on: the S0 pulses it would give are
                counted by `advance` (the real S0 input still counts too)
   advance <s>  moves the meter's world s seconds on, in the simulator's event-driven steps
-               (Meter.seconds_to_change): for each step the DS3231 is written that much
-               forward and the monotonic seconds are moved on by the same amount (so the
-               meter sees a consistent clock, not a jump), the load's pulses are added, and the
+               (Meter.seconds_to_change): for each step the monotonic seconds are moved on
+               and the DS3231 is written forward by all the counter moved (the step's seconds
+               and the real time the step took), so the meter sees a consistent clock, not a
+               jump, the load's pulses are added, and the
                control step runs.  The watchdog is fed between steps, as the feeder task would.
 
 Imported only when a test-mode command asks for it; a production meter never loads it.
@@ -45,12 +46,18 @@ class BenchTime:
 
     def advance(self, seconds):
         """The DS3231 is read once and written once, at the end: in between the steps see the
-        time it would show (its reading + the seconds moved), as the simulator's RTC would."""
+        time it would show, as the simulator's RTC would: its reading + the seconds the counter
+        moved since, which is the bench's seconds PLUS the time the steps themselves took (a
+        chip's control steps and commits take real time, which the counter counts from the
+        ticks and the DS3231 counted too: writing back the reading + the bench's seconds only
+        would set the RTC behind the counter by that, and after long advances below the proven
+        lower bound: clock_backwards on the emulated Pico, july2020.txt)."""
         app = self.app
         m = app.meter
         status = app.read_rtc()
         minute = app.rtc_minute
         second = app.rtc_second
+        mono0 = app.mono_s
         moved = 0
         remaining = seconds
         steps = 0
@@ -67,7 +74,7 @@ class BenchTime:
             app.extra_pulses = 0
             now = app._tick()
             if status == 0:
-                s = second + moved
+                s = second + (app.mono_s - mono0)
                 app.rtc_minute = minute + s // 60
                 app.rtc_second = s % 60
             was_closed = m.relay_closed()
