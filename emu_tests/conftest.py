@@ -52,7 +52,12 @@ def board_pty():
     mpremote, tools/deploy.py, tools/provision.py."""
     _need_rom()
     import emu_pty
-    server = emu_pty.PtyBoard(emu.EmulatedBoard(start=START))
+    b = emu.EmulatedBoard(start=START)
+    # as a technician waits for the meter to come up before running mpremote: a Ctrl-C sent
+    # while main.py still boots (kbd_intr(-1) until the jumper has been read) is plain text
+    b.boot_until_ready()
+    b.rx = bytearray()
+    server = emu_pty.PtyBoard(b)
     server.start()
     yield server.path
     server.stop()
