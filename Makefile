@@ -39,7 +39,7 @@ test: setup
 EMU_SCENARIOS := replay_lockout reconnect friendly_weekend powercut_topup openpaygo
 emutest: setup
 	@if $(VPY) tools/emu/board.py --check; then \
-	  $(VPY) -m pytest -q emu_tests --ignore=emu_tests/test_pty_tools.py && \
+	  $(VPY) -m pytest -q emu_tests && \
 	  $(VPY) tools/bench.py --emu $(EMU_SCENARIOS:%=tools/scenarios/%.txt); \
 	else \
 	  echo "=================================================================="; \
@@ -47,8 +47,8 @@ emutest: setup
 	  echo "=================================================================="; \
 	fi
 
-# mpremote and `make deploy` against the emulated board behind a pty (not yet in make test:
-# slow, and not yet seen passing)
+# only the pty tier (also part of emutest): mpremote, `make deploy` and tools/provision.py
+# against the emulated board behind a pty (about a minute)
 emupty: setup
 	$(VPY) -m pytest -q emu_tests/test_pty_tools.py
 

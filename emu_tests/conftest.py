@@ -47,12 +47,32 @@ def board(make_board):
 
 
 @pytest.fixture
-def board_pty():
-    """-> the path of a pty behind which an emulated board (test jumper fitted) runs; for
-    mpremote, tools/deploy.py, tools/provision.py."""
+def make_board_pty():
+    """-> factory(**EmulatedBoard kwargs) -> the path of a pty behind which an emulated board
+    (test jumper fitted unless jumper=False) runs; for mpremote, tools/deploy.py,
+    tools/provision.py.  Served until the end of the test."""
     _need_rom()
     import emu_pty
-    server = emu_pty.PtyBoard(emu.EmulatedBoard(start=START))
-    server.start()
-    yield server.path
-    server.stop()
+    servers = []
+
+    def make(**kw):
+        kw.setdefault("start", START)
+        b = emu.EmulatedBoard(**kw)
+        # as a technician waits for the meter to come up before running mpremote: a Ctrl-C
+        # sent while main.py still boots (kbd_intr(-1) until the jumper is read) is plain text
+        b.boot_until_ready()
+        b.rx = bytearray()
+        server = emu_pty.PtyBoard(b)
+        servers.append(server)
+        server.start()
+        return server.path
+
+    yield make
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def board_pty(make_board_pty):
+    """-> the pty path of a provisioned emulated board with the test jumper fitted."""
+    return make_board_pty()

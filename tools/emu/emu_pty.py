@@ -9,6 +9,7 @@ same pty (a real board's port would disappear and come back; mpremote copes with
 import os
 import select
 import threading
+import time
 import tty
 
 SLICE_MS = 10
@@ -32,9 +33,13 @@ class PtyBoard:
     def _serve(self):
         b = self.board
         try:
-            b.run(300)
+            t0, ms0 = time.monotonic(), b.ms
             while not self._stop.is_set():
-                r, _, _ = select.select([self.master], [], [], 0)
+                # emulated time never runs ahead of the wall clock: an idle chip (WFI at the
+                # REPL) would otherwise race hours ahead while the host tool waits, and the
+                # RTC, the tick and mpremote's timeouts would disagree about "now"
+                ahead = (b.ms - ms0) / 1000.0 - (time.monotonic() - t0)
+                r, _, _ = select.select([self.master], [], [], max(0.0, ahead))
                 if r:
                     try:
                         data = os.read(self.master, 4096)
