@@ -11,6 +11,7 @@ PORT    ?= auto
 BOARDS  := $(basename $(notdir $(wildcard boards/*.py)))
 
 SOAK_STEPS ?= 1000000
+SOAK_JOBS ?= 2
 
 .PHONY: soak test emutest emupty emubench uf2 sim bench fleet setup pytest mptest mpunixtest mpycheck pyright scenarios firmware deploy repl clean
 
@@ -86,10 +87,10 @@ fleet: setup
 sim: setup
 	$(VPY) tools/sim.py $(if $(MQTT),--serve --mqtt $(MQTT))
 
-# the world model (host_tests/test_world_model.py) for SOAK_STEPS checked steps; prints the
-# steps checked and the violations (`make test` runs 20,000)
+# the world model (host_tests/test_world_model.py) for SOAK_STEPS checked steps, in SOAK_JOBS
+# seeded shards in parallel; prints the steps checked and the violations (`make test` runs 20,000)
 soak: setup
-	WORLD_STEPS=$(SOAK_STEPS) $(VPY) -m pytest -q -s host_tests/test_world_model.py
+	$(VPY) tools/soak.py --steps $(SOAK_STEPS) --jobs $(SOAK_JOBS)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
