@@ -611,10 +611,13 @@ class App:
         if impl.name == "micropython":
             import gc
             out["micropython"] = version
+            gc.collect()                      # what the running meter keeps, not garbage
             out["heap_free"] = gc.mem_free()
+            out["heap_used"] = gc.mem_alloc()
         else:
             out["cpython"] = version
             out["heap_free"] = None
+            out["heap_used"] = None
         return out
 
     def board_test_command(self, cmd, args):
