@@ -154,3 +154,20 @@ def test_locked_keypad_refuses_digits_as_they_are_typed():
     app.control_step()
     app.key("5")
     assert app.entry.count == 1
+
+
+def test_a_token_entry_leaves_no_decoder_loaded_on_a_board():
+    # issue 11: on MicroPython the decoder is loaded for one entry and released after it
+    # (meter/overlay.py), so that its bytecode leaves the heap; CPython keeps it (no release)
+    import sys
+    board, app = provisioned()
+    digits = T.encode(KEY, T.CREDIT, 500, T.token_id_at(app.meter.minute, 0))
+    assert app.submit(digits)[0] == "accepted"
+    if sys.implementation.name == "micropython":
+        import meter
+        for name in ("meter.tokenentry", "meter.core.token", "meter.core.hmac_sha256"):
+            assert name not in sys.modules, name
+        assert not hasattr(meter, "tokenentry")
+    assert app.submit(digits)[0] == "used"      # loaded again for the next entry
+    assert app.submit("1" * 20)[0] == "invalid"
+    assert app.meter.credit.balance == 500

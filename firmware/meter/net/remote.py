@@ -274,10 +274,13 @@ class Remote:
                 return None, result[1]
             return result[2], None
         if k == R.NOCUT:
-            from meter.tokens import _local_midnight
+            from meter import overlay, tokenentry
             start_day, days = R.nocut_split(cmd.args)
-            m.register_nocut(_local_midnight(start_day, app.cfg),
-                             _local_midnight(start_day + days, app.cfg))
+            try:
+                m.register_nocut(tokenentry.local_midnight(start_day, app.cfg),
+                                 tokenentry.local_midnight(start_day + days, app.cfg))
+            finally:
+                overlay.release(("meter.tokenentry", "meter.core.token"))
             return days, None
         if k == R.CANCEL_CUT:
             m.cancel_cut()
