@@ -171,3 +171,19 @@ def test_a_token_entry_leaves_no_decoder_loaded_on_a_board():
     assert app.submit(digits)[0] == "used"      # loaded again for the next entry
     assert app.submit("1" * 20)[0] == "invalid"
     assert app.meter.credit.balance == 500
+
+
+def test_a_meter_without_network_does_not_load_the_remote_channel():
+    # issue 11: the record keeps the remote channel's fields (meter.core.remotestate) without
+    # loading the command format and its HMAC (meter.core.remote, about 13 KB of heap)
+    import sys
+    saved = sys.modules.pop("meter.core.remote", None)
+    try:
+        board, app = provisioned()
+        run(board, app, 5)
+        app.commit()
+        app = reboot(board)
+        assert "meter.core.remote" not in sys.modules
+    finally:
+        if saved is not None:
+            sys.modules["meter.core.remote"] = saved

@@ -13,8 +13,8 @@ from micropython import const
 VERSION = const(5)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
-# ClockTrust, "r" its RemoteState (meter.core.remote).  Append only; a change of meaning takes a
-# new VERSION.
+# ClockTrust, "r" its RemoteState (meter.core.remotestate).  Append only; a change of meaning
+# takes a new VERSION.
 _FIELDS = (
     ("m", "supply", "B"),
     ("m", "open_reason", "B"),
@@ -70,7 +70,7 @@ _FIELDS = (
     ("k", "p_rtc_min", "i"),
     ("k", "p_rtc_sec", "B"),
     # --- end of version 4 ---
-    # --- version 5 (mqtt: the remote channel, meter.core.remote.RemoteState) ---
+    # --- version 5 (mqtt: the remote channel, meter.core.remotestate.RemoteState) ---
     # the counter of the last accepted remote command, the newest event sequence number the
     # broker acknowledged, and protections set by command to start later (start, end minutes;
     # -1 none) in PROTECT_* order.  Older records load with no command seen and every logged
@@ -108,7 +108,7 @@ def remote_state(meter):
     """The meter's RemoteState, made on first use (the core Meter does not need to know it)."""
     r = getattr(meter, "remote", None)
     if r is None:
-        from meter.core.remote import RemoteState
+        from meter.core.remotestate import RemoteState
         r = RemoteState()
         meter.remote = r
     return r
