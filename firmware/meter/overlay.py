@@ -27,5 +27,5 @@ def release(names):
         if parent is not None:
             try:
                 delattr(parent, name[dot + 1:])
-            except (AttributeError, TypeError):
+            except (AttributeError, KeyError, TypeError):   # MicroPython: KeyError
                 pass
