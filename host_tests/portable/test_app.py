@@ -187,3 +187,14 @@ def test_a_meter_without_network_does_not_load_the_remote_channel():
     finally:
         if saved is not None:
             sys.modules["meter.core.remote"] = saved
+
+
+def test_console_reports_leave_nothing_loaded_on_a_board():
+    # issue 11: status, events and info come from meter/appreport.py, released after each
+    import sys
+    board, app = provisioned()
+    assert app.status()["ok"] and app.info()["ok"] and isinstance(app.events(3), list)
+    assert app.status()["balance"] == app.meter.credit.balance
+    if sys.implementation.name == "micropython":
+        assert "meter.appreport" not in sys.modules
+        assert app.info()["heap_used"] > 0
