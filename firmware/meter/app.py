@@ -33,7 +33,7 @@ import os
 from micropython import const
 
 from meter import overlay
-from meter.core import calendar, codes, policy, pulsestore, record
+from meter.core import calendar, codes, policy, pulsestore
 from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, Meter
@@ -46,6 +46,7 @@ from meter.storage import RecordStore
 from meter.tokens import TokenDesk, native_key_bytes
 
 FIRMWARE_VERSION = "0.1.0"
+_RECORD = ("meter.core.record",)
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
@@ -217,10 +218,13 @@ class App:
         if getattr(self.hw, "storage_ok", True):
             payload, status = self.store.load()
         if status == 0 and payload is not None:
+            from meter.core import record
             try:
                 record.unpack(m, payload)
             except ValueError:
                 status = codes.RECORD_CORRUPT
+            finally:
+                overlay.release(_RECORD)
         self.log.load()
         self._opg_table_load()
         m.event(codes.BOOT, 0)
@@ -382,7 +386,12 @@ class App:
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False
-        payload = record.pack(self.meter)
+        # the record's layout is loaded for the commit only (48 a day; issue 11, heap)
+        from meter.core import record
+        try:
+            payload = record.pack(self.meter)
+        finally:
+            overlay.release(_RECORD)
         self._save_unsaved(self.store.next_seq())
         self._ps_age = -1
         status = self.store.commit(payload)

@@ -10,6 +10,8 @@ import struct
 
 from micropython import const
 
+from meter.core.remotestate import remote_state
+
 VERSION = const(5)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
@@ -102,16 +104,6 @@ _FMT_V3 = _fmt(_FIELDS[:_V3_FIELDS])
 _SIZE_V3 = struct.calcsize(_FMT_V3)
 _FMT_V4 = _fmt(_FIELDS[:_V4_FIELDS])
 _SIZE_V4 = struct.calcsize(_FMT_V4)
-
-
-def remote_state(meter):
-    """The meter's RemoteState, made on first use (the core Meter does not need to know it)."""
-    r = getattr(meter, "remote", None)
-    if r is None:
-        from meter.core.remotestate import RemoteState
-        r = RemoteState()
-        meter.remote = r
-    return r
 
 
 def _owner(meter, which):

@@ -35,3 +35,12 @@ class RemoteState:
             self.ps2, self.pe2 = start, end
         else:
             self.ps3, self.pe3 = start, end
+
+
+def remote_state(meter):
+    """The meter's RemoteState, made on first use (the core Meter does not need to know it)."""
+    r = getattr(meter, "remote", None)
+    if r is None:
+        r = RemoteState()
+        meter.remote = r
+    return r

@@ -21,7 +21,7 @@ from micropython import const
 from meter.core import calendar, codes
 from meter.core import remote as R
 from meter.core.clock import EPOCH_2000_UNIX
-from meter.core.record import remote_state
+from meter.core.remotestate import remote_state
 
 POLL_MS = const(20)
 STATE_MIN_S = const(60)
