@@ -299,7 +299,7 @@ class App:
             age = day = night = 0
         else:
             seq = self.store.seq
-            age = m.mono_s - m.last_commit_mono
+            age = m.mono_s - m.record_mono      # proven powered time (not the checkpoint's)
             night = m.unsaved_night
             day = m.unsaved_pulses - night
             units = age if age < pulsestore.AGE_MAX else pulsestore.AGE_MAX
