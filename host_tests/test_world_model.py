@@ -393,6 +393,10 @@ ISSUE_8_SESSIONS = {
     # standing charge taken at that midnight back
     "soak_reboot_gives_a_standing_charge_back": ("2027-12-23T21:08:55Z", [
         "advance 7014", "reboot 1280 2027-12-27T08:00:11Z"]),
+    # ... and, with an RTC that stopped answering (no store to carry lo), after midnight
+    "soak_no_store_gives_a_standing_charge_back": ("2027-06-22T09:56:34Z", [
+        "advance 10800", "advance 1736", "rtc fault nobus", "advance 1473", "advance 29799",
+        "reboot"]),
 }
 
 
