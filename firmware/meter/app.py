@@ -456,6 +456,8 @@ class App:
             self.last_result = ("locked", codes.KEYPAD_LOCKED, left)
             self.display.result(codes.KEYPAD_LOCKED, left, now_ms)
             return
+        if entry.active():
+            self.desk.ready()          # the token code loads while the digits are typed
         if action == keys.SUBMIT:
             self.submit(self.entry.digits())
         elif action == keys.HASH:
@@ -465,6 +467,8 @@ class App:
                 self._after_change(now_ms, was_closed)
             elif self.meter.supply == policy.ARMED or self.meter.supply == policy.OPEN:
                 self.button(now_ms)
+        if not entry.active():
+            self.desk.done_typing()    # cleared, submitted or never started
         self.display.touch(now_ms)
 
     def button(self, now_ms=None):
@@ -655,6 +659,7 @@ class App:
     def entry_step(self, now_ms):
         """The keypad task's timeout check: typed digits left for 30 s are discarded."""
         if self.entry.tick(now_ms) == keys.TIMEOUT:
+            self.desk.done_typing()
             self.display.result(codes.ENTRY_TIMEOUT, 0, now_ms)
 
     def ui_step(self, now_ms=None):
