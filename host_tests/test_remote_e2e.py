@@ -3,7 +3,6 @@ running the firmware's own MQTT client and remote layer) and tools/headend.py.""
 import json
 import sqlite3
 
-
 from remote_rig import DEV_SERIAL, SimMeter, headend
 
 # the broker and meter fixtures are in conftest.py
