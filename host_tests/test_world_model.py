@@ -397,6 +397,10 @@ ISSUE_8_SESSIONS = {
     "soak_no_store_gives_a_standing_charge_back": ("2027-06-22T09:56:34Z", [
         "advance 10800", "advance 1736", "rtc fault nobus", "advance 1473", "advance 29799",
         "reboot"]),
+    # the simulator jumped past the 30-min checkpoint once the load stopped (a board steps
+    # every second): a torn commit at 4,000 s then handed back energy older than 31 min
+    "sim_checkpoint_after_the_load_stopped": ("2028-11-24T04:28:38Z", [
+        "load 9000", "powerfail 3", "advance 113", "load 0", "advance 17468"]),
 }
 
 

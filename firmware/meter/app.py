@@ -36,7 +36,7 @@ from meter import overlay
 from meter.core import calendar, codes, policy, pulsestore
 from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, from_unix
 from meter.core.config import Config
-from meter.core.meter import COMMIT_NONE, COMMIT_NOW, Meter
+from meter.core.meter import COMMIT_NONE, Meter
 from meter.core.keypad import Entry
 from meter.core import keypad as keys
 from meter.display import Display
@@ -113,7 +113,6 @@ class App:
         # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
         self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
         self._ps_age = -1              # what the store last got: age units, pulses
-        self._store_ok = False         # the last write of the store worked
         self._ps_day = 0
         self._ps_night = 0
         imp = self.cfg.imp_per_kwh
@@ -307,10 +306,8 @@ class App:
         pulsestore.pack_into(buf, seq, age, day, night)
         try:
             self.hw.rtc.write_store(buf)
-            self._store_ok = True
         except OSError:
             self._ps_age = -1          # try again at the next step
-            self._store_ok = False
 
     # --- the 1 Hz control step -----------------------------------------------------------
 
@@ -324,13 +321,7 @@ class App:
         if self.cfg.cold_hold and self.mono_s - self._temp_mono >= _TEMP_EVERY_S:
             self.read_temperature()
         was_closed = m.relay_closed()
-        day = m.charged_day
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
-        if m.charged_day != day and day >= 0 and not self._store_ok:
-            # without the battery-backed store a reboot cannot carry the clock's lower bound
-            # past the midnight just charged, and would give the charge back until lo passes
-            # it again: commit it (a board in that state only; the world model found it)
-            m.commit = COMMIT_NOW
         if m.clock.challenge_due(self.mono_s):
             # a new set-time challenge: at boot, after each use, every 15 min (docs/clock.md)
             m.clock.new_challenge(self.draw_challenge(), self.mono_s)
@@ -387,6 +378,7 @@ class App:
             self._chirped = level
 
     def commit(self):
+        self.meter.settle()                 # the standing charges due go into this record
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False

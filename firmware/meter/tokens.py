@@ -59,7 +59,7 @@ class TokenDesk:
         # used (and stored) when OpenPAYGO is configured
         self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
         self.split = None                  # (to credit, to debt) of the last top-up
-        self._entry = None                 # meter.tokenentry while a token is being typed
+        self._typing = False               # meter.tokenentry loaded for a token being typed
         self.key = meter_key or None       # the key of revision key_rev (bytes)
         self.opg = None
         self._opg_decoder = None
@@ -133,17 +133,16 @@ class TokenDesk:
     def ready(self):
         """Loads the token code while the household types (the app calls it at the first
         digit): on a board the import from flash takes about 90 ms, which the 20 digits'
-        typing hides, so that the check at # takes milliseconds (issue 11)."""
-        entry = self._entry
-        if entry is None:
-            from meter import tokenentry as entry
-            self._entry = entry
-        return entry
+        typing hides, so that the check at # takes milliseconds (issue 11).  -> the module
+        (kept by sys.modules, not here: the world model deep-copies the app)."""
+        from meter import tokenentry
+        self._typing = True
+        return tokenentry
 
     def done_typing(self):
         """Releases the token code (after a token, a cleared entry or a timeout)."""
-        if self._entry is not None:
-            self._entry = None
+        if self._typing:
+            self._typing = False
             overlay.release(_ENTRY)
 
     def enter(self, digits, status, osf, minute, second, mono_s):

@@ -234,16 +234,16 @@ def test_the_token_code_loads_at_the_first_digit_and_leaves_with_the_entry():
     board, app = provisioned()
     on_board = sys.implementation.name == "micropython"
     app.key("1")
-    assert app.desk._entry is not None
+    assert app.desk._typing
     app.key("*")                                   # deleted: the entry is empty again
-    assert app.desk._entry is None
+    assert not app.desk._typing
     if on_board:
         assert "meter.tokenentry" not in sys.modules
     digits = T.encode(KEY, T.CREDIT, 300, T.token_id_at(app.meter.minute, 0))
     for d in digits:
         app.key(d)
-    assert app.desk._entry is not None
+    assert app.desk._typing
     app.key("#")
-    assert app.desk._entry is None and app.meter.credit.balance == 300
+    assert not app.desk._typing and app.meter.credit.balance == 300
     if on_board:
         assert "meter.tokenentry" not in sys.modules

@@ -132,6 +132,7 @@ class Meter:
         self.fault_hold = 0           # set by the app: NO_KEY or CONFIG_ERROR holds every cut
         self.charged_day = -1         # last local day whose standing charge was taken
         self.untrusted_s = 0          # always 0 now (the record keeps the field; see _standing)
+        self.standing_due = 0         # standing charges counted, taken at the next commit
         # runtime
         self.reason = codes.SUPPLY_ON
         self.minute = 0
@@ -303,7 +304,8 @@ class Meter:
         power cut the record's charged_day and the carried lo take again the charges of the
         days the cut lost; an unpowered period nothing vouches for is charged when an anchor
         proves it (the world model saw a reboot give a taken charge back when the untrusted
-        clock after it charged by running time instead)."""
+        clock after it charged by running time instead, and again while a charge waited in
+        RAM for the next commit: it is now taken with that commit, see settle)."""
         lday = self.local_lo.lday
         if self.charged_day < 0 or self.untrusted_s:
             # (untrusted_s > 0: a record of the running-time rule before, which charged
@@ -312,7 +314,10 @@ class Meter:
             self.charged_day = lday
             self.untrusted_s = 0
         elif lday > self.charged_day:
-            self.credit.standing(lday - self.charged_day)
+            # taken with the next commit (settle), so that the record holds the charge and
+            # its day together: a reboot before it can never hand a charge back (it is due
+            # again, from the record's charged_day); at most 4,000 s of powered time later
+            self.standing_due += lday - self.charged_day
             self.charged_day = lday
 
     def _warnings(self):
@@ -531,6 +536,13 @@ class Meter:
 
     def relay_closed(self):
         return self.supply == policy.CLOSED or self.supply == policy.LIMITED
+
+    def settle(self):
+        """Takes the standing charges due; the app calls it just before it writes the record
+        (or would, without storage), so a charge and its day reach flash together."""
+        if self.standing_due:
+            self.credit.standing(self.standing_due)
+            self.standing_due = 0
 
     def committed(self):
         """The app calls this once the record is safely on flash."""
@@ -763,6 +775,14 @@ class Meter:
                 due = cfg.limiter_trip_s + 1 - self.over_limit_s
                 if 0 < due < best:
                     best = due
+        if (power_w <= 0 or self.free) and (self.unsaved_pulses * 10 >= cfg.imp_per_kwh or
+                                            not clock.trusted):
+            # the consumption checkpoint is due at 30 min whatever the load now (without
+            # this the simulator jumped past it to the 4,000 s commit once the load stopped,
+            # unlike a board, which steps every second: found by the world model)
+            due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
+            if 0 < due < best:
+                best = due
         if self.supply == policy.OPEN and self.open_reason == codes.LIMITER_TRIP:
             due = cfg.limiter_reclose_s - (self.mono_s - self.trip_mono)
             if 0 < due < best:
