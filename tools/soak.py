@@ -6,7 +6,8 @@ steps, split into seeded shards that run in parallel, one per core.
 Shard k runs `pytest --hypothesis-seed=<seed0 + k>` with WORLD_STEPS = steps / jobs, so each
 explores its own runs; its output goes to build/soak/shard-<k>.log.  Prints each shard's
 "world model: N steps checked, M violations" line, then the sum, and exits 1 if any shard
-failed or found a violation.
+failed or found a violation.  With WORLD_REPRO=DIR each shard writes the shortest console
+session it found for each kind of violation to DIR/shard-<k>/.
 """
 import argparse
 import os
@@ -34,6 +35,9 @@ def main(argv=None):
     for k in range(jobs):
         log = open(os.path.join(out, "shard-%d.log" % k), "w")
         env = dict(os.environ, WORLD_STEPS=str(per))
+        if os.environ.get("WORLD_REPRO"):
+            # each shard writes its shortest sessions apart
+            env["WORLD_REPRO"] = os.path.join(os.environ["WORLD_REPRO"], "shard-%d" % k)
         cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
                "host_tests/test_world_model.py::test_world_model",
                "--hypothesis-seed=%d" % (args.seed + k)]
