@@ -90,3 +90,17 @@ def test_the_meter_runs_from_the_frozen_modules_with_our_boot(make_frozen):
     # our frozen _boot.py ran as the boot code (the port's own publishes nothing) and mounted "/"
     assert probe["boot"] == "_Published" and probe["mounted"] is True, probe
     assert "meter" not in probe["root"] and "main.py" not in probe["root"], probe
+
+
+def test_a_board_fresh_from_erase_gets_a_filesystem_and_keeps_supply_on(make_frozen, tmp_path):
+    # the frozen image is all the firmware: on a fully erased flash our _boot makes the
+    # filesystem, and the meter runs without a key (no cut) until it is provisioned
+    img = tmp_path / "erased.img"
+    img.write_bytes(b"\xff" * (emu.FS_BLOCKS * emu.FS_BLOCK))
+    b = make_frozen(jumper=False, flash_image=str(img))
+    info = b.boot_until_ready()
+    assert info["ok"] is True and info["identity_error"] == "missing", info
+    st = b.request("status")
+    assert st["fault"] == "no_key" and st["relay"] == "closed", st
+    b.power_cycle()
+    assert b.boot_until_ready()["identity_error"] == "missing"
