@@ -77,6 +77,11 @@ pyright:
 bench: setup
 	$(VPY) tools/bench_perf.py
 	$(VPY) tools/emu/chipbench.py
+	@if [ -n "$(RP2040_FROZEN_UF2)" ]; then \
+	  RP2040_UF2="$(RP2040_FROZEN_UF2)" FROZEN=1 $(VPY) tools/emu/chipbench.py; \
+	else \
+	  echo "On-chip figures of the frozen image: not measured (make uf2, then RP2040_FROZEN_UF2=build/rp2-pico.uf2)"; \
+	fi
 	$(VPY) tools/bench_remote.py
 	$(VPY) tools/bench_fleet.py
 
