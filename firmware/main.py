@@ -25,7 +25,7 @@ micropython.kbd_intr(-1)     # first of all: no Ctrl-C until the jumper is known
 
 import asyncio  # noqa: E402
 
-from meter import identity  # noqa: E402
+from meter import overlay  # noqa: E402
 from meter.app import App  # noqa: E402
 from meter.storage import BoardFS  # noqa: E402
 from meter.usbserial import SerialConsole  # noqa: E402
@@ -51,7 +51,11 @@ def load_config(fs=None):
     """-> (Config, problem): a bad file never stops the meter (the defaults run); problem is
     None or (what was wrong, not JSON), printed here and given to App.config_refused for the
     LCD, `status` and the event log (no cut on rules nobody chose)."""
-    cfg, problem = identity.load_config(fs or BoardFS())
+    from meter import identity
+    try:
+        cfg, problem = identity.load_config(fs or BoardFS())
+    finally:
+        overlay.release(("meter.identity",))      # boot-only code leaves the heap (issue 11)
     if problem is not None:
         print("config: %s; defaults in force, no cut" % problem[0])
     return cfg, problem
@@ -61,7 +65,11 @@ def load_identity(fs=None):
     """-> (serial, key, error text or None): the meter serial and its provisioned key (32
     bytes), written at the factory.  Without a usable key no token can be accepted, so the app
     never cuts (NO_KEY)."""
-    serial, key, err = identity.load_identity(fs or BoardFS())
+    from meter import identity
+    try:
+        serial, key, err = identity.load_identity(fs or BoardFS())
+    finally:
+        overlay.release(("meter.identity",))
     if err:
         print("identity: %s: %s; no token can be accepted, no cut" % (identity.IDENTITY_PATH, err))
     return serial, key, err

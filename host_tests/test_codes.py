@@ -19,6 +19,17 @@ def test_codes_unique_and_fit_the_lcd():
     assert codes.name(12345) == "code_12345"
 
 
+def test_every_row_is_the_constant_of_its_name_and_every_constant_has_a_row():
+    # the table is one string (heap, issue 11): its numbers are held to the constants here
+    table = {name: code for code, name, _ in codes.all_codes()}
+    for name, code in table.items():
+        assert getattr(codes, name.upper(), None) == code, name
+    constants = {k: v for k, v in vars(codes).items()
+                 if k.isupper() and not k.startswith("_") and isinstance(v, int)}
+    missing = sorted(k for k in constants if k.lower() not in table)
+    assert not missing, missing
+
+
 def test_spec_codes_exist():
     # METER.md §8 names these at least
     for name in ("CLOCK_NOT_SET", "OSC_STOPPED", "CLOCK_BACKWARDS", "CLOCK_JUMPED",

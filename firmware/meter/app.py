@@ -29,14 +29,14 @@ Steps are plain methods, so the simulator and the MicroPython test runner (which
 asyncio.run) can drive them directly; run() only schedules them as asyncio tasks.
 """
 import os
-import sys
 
 from micropython import const
 
-from meter.core import calendar, codes, policy, pulsestore, record
+from meter import overlay
+from meter.core import calendar, codes, policy, pulsestore
 from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
-from meter.core.meter import COMMIT_NONE, NO_END, PROTECT_NAMES, Meter
+from meter.core.meter import COMMIT_NONE, Meter
 from meter.core.keypad import Entry
 from meter.core import keypad as keys
 from meter.display import Display
@@ -46,6 +46,7 @@ from meter.storage import RecordStore
 from meter.tokens import TokenDesk, native_key_bytes
 
 FIRMWARE_VERSION = "0.1.0"
+_RECORD = ("meter.core.record",)
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
@@ -217,10 +218,13 @@ class App:
         if getattr(self.hw, "storage_ok", True):
             payload, status = self.store.load()
         if status == 0 and payload is not None:
+            from meter.core import record
             try:
                 record.unpack(m, payload)
             except ValueError:
                 status = codes.RECORD_CORRUPT
+            finally:
+                overlay.release(_RECORD)
         self.log.load()
         self._opg_table_load()
         m.event(codes.BOOT, 0)
@@ -382,7 +386,12 @@ class App:
         if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False
-        payload = record.pack(self.meter)
+        # the record's layout is loaded for the commit only (48 a day; issue 11, heap)
+        from meter.core import record
+        try:
+            payload = record.pack(self.meter)
+        finally:
+            overlay.release(_RECORD)
         self._save_unsaved(self.store.next_seq())
         self._ps_age = -1
         status = self.store.commit(payload)
@@ -534,116 +543,37 @@ class App:
             self._next_cut = m.next_cut(m.minute)
         return self._next_cut
 
+    # --- console reports (meter/appreport.py: loaded per request, released on a board) ---
+
     def clock_status(self):
         """The console's `clock`: trust, the estimate, the proven interval and its width."""
-        clock = self.meter.clock
-        hi = None
-        if clock.hi_minute >= 0:
-            hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
-        return {"trusted": clock.trusted, "utc": self.utc_iso(), "local": self.local_iso(),
-                "error_s": clock.error_s if clock.error_s >= 0 else None,
-                "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
-                                       clock.lo_second),
-                "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok",
-                "challenge": "%05d" % clock.challenge if clock.challenge >= 0 else None}
+        return self._report("clock_status")
 
     def status(self):
-        m = self.meter
-        c = m.credit
-        nc = self.next_cut_minute()
-        self.display.refresh(self._tick())
-        lines = self.display.shown()          # what the LCD was sent, not a recomputation
-        out = {
-            "ok": True,
-            "relay": "closed" if m.relay_closed() else "open",
-            "supply": policy.SUPPLY_NAMES[m.supply],
-            "balance": c.balance,
-            "emergency": {"available": c.ec_available(), "active": c.ec_active,
-                          "used": c.ec_used(), "offered_since": calendar.iso_utc(
-                              EPOCH_2000_UNIX + m.ec_offer_since * 60)
-                          if m.ec_offer_since >= 0 else None},
-            "debt": c.debt,
-            "clock": self.clock_status(),
-            "code": m.reason,
-            "reason": codes.name(m.reason),
-            "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
-            "lcd": [lines[0], lines[1]],
-            "lockout_s": self.desk.lockout_s(self.mono_s),
-            "credit_left": c.credit_left(),
-            "protections": self.protections(),
-            "cold_hold": {"enabled": self.cfg.cold_hold, "on": m.cold_home,
-                          "temperature_c": None if m.temp_q == -32768 else m.temp_q / 4},
-            "config_error": self.config_error,
-            "fault": codes.name(self.fault_code) if self.fault_code else None,
-        }
-        opg = self.desk.openpaygo_lockout_s(self.mono_s)
-        if opg >= 0:
-            out["lockout_openpaygo_s"] = opg
-        return out
+        return self._report("status")
 
     def protections(self):
         """{"medical": end (ISO UTC) | true (no end date) | null (off), ...}"""
-        m = self.meter
-        out = {}
-        for kind in range(len(PROTECT_NAMES)):
-            end = m.protection_end(kind)
-            out[PROTECT_NAMES[kind]] = None if end < 0 else True if end == NO_END else \
-                calendar.iso_utc(EPOCH_2000_UNIX + end * 60)
-        return out
+        return self._report("protections")
 
     def events(self, n):
-        out = []
-        for utc, trusted, mono, code, value in self.log.newest(n):
-            e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
-                 "trusted": bool(trusted), "mono_s": mono, "code": code,
-                 "name": codes.name(code), "value": value}
-            if code == codes.CLOCK_TRUSTED or 30 <= code <= 38:
-                e["source"] = codes.name(value) if value else None
-            out.append(e)
-        return out
+        return self._report("events", n)
 
     def info(self):
-        impl = sys.implementation
-        version = ".".join(str(v) for v in impl.version[:3])
-        out = {"ok": True, "board": self.board, "firmware": FIRMWARE_VERSION,
-               "serial": self.serial, "identity_error": self.identity_error,
-               "config_error": self.config_error}
-        if impl.name == "micropython":
-            import gc
-            out["micropython"] = version
-            gc.collect()                      # what the running meter keeps, not garbage
-            out["heap_free"] = gc.mem_free()
-            out["heap_used"] = gc.mem_alloc()
-        else:
-            out["cpython"] = version
-            out["heap_free"] = None
-            out["heap_used"] = None
-        return out
+        return self._report("info")
 
     def board_test_command(self, cmd, args):
         """Test-mode commands a real board can carry out (bench rigs): `rtc set` writes the
         DS3231, `reboot` resets the MCU shortly after answering, `advance` and `load` move
         the bench's time and load (meter/benchtime.py).  Others answer ok: false."""
-        if cmd == "advance" or cmd == "load":
-            if self._bench is None:
-                from meter.benchtime import BenchTime
-                self._bench = BenchTime(self)
-            return self._bench.command(cmd, args)
-        if cmd == "rtc" and len(args) == 2 and args[0] == "set":
-            try:
-                utc = calendar.parse_iso_utc(args[1])
-                minute, second = from_unix(utc)
-            except ValueError:
-                return {"ok": False, "error": "rtc set: want YYYY-MM-DDTHH:MM:SSZ"}
-            self._write_rtc(minute, second)
-            self.control_step()
-            return self.status()
-        if cmd == "reboot" and not args:
-            self.commit()
-            # the console writes and flushes this reply, then calls reset() a little later
-            self.reboot_pending = True
-            return {"ok": True, "rebooting": True}
-        return None
+        return self._report("board_test_command", cmd, args)
+
+    def _report(self, name, *args):
+        from meter import appreport
+        try:
+            return getattr(appreport, name)(self, *args)
+        finally:
+            overlay.release(("meter.appreport",))
 
     def reset(self):
         """Resets the MCU (the test-mode `reboot`, once its reply is out)."""

@@ -17,15 +17,14 @@ clock may be wrong): it never raises the proven lower bound, it may only widen t
 plain set-time token is a strong lower bound only (it may have been kept and typed later); one
 whose window ends before the proven lower bound is refused.  A challenge set-time token (its MAC
 covers the challenge the meter shows) also bounds the time from above.
+
+Heap (issue 11): what a token does is in meter/tokenentry.py, with the decoder
+(meter.core.token) and HMAC-SHA256; a board loads them for one entry and lets them go
+(meter/overlay.py), so that they take no heap between tokens.  What stays is the desk's state.
 """
 import struct
 
-from micropython import const
-
-from meter.core import calendar, codes
-from meter.core import meter as meter_mod
-from meter.core import token as native
-from meter.core.clock import from_unix
+from meter import overlay
 from meter.core.lockout import Lockout
 from meter.core import lockout as lockout_mod
 from meter.core.replay import Replay
@@ -34,8 +33,7 @@ from meter.core import replay as replay_mod
 _HEAD = "<HBi"
 _KEY_BYTES = 32                    # HMAC-SHA256 meter key (docs/tokens.md, Keys)
 _HEAD_SIZE = struct.calcsize(_HEAD)
-_LAST_DAY = const(36524)             # 2099-12-31, days since 2000-01-01: the calendar's end
-_RESULT_WORDS = {codes.TOKEN_USED: "used", codes.TOKEN_OLD: "old"}
+_ENTRY = ("meter.tokenentry", "meter.core.token", "meter.core.hmac_sha256")
 
 
 def native_key_bytes():
@@ -60,7 +58,7 @@ class TokenDesk:
         # used (and stored) when OpenPAYGO is configured
         self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
         self.split = None                  # (to credit, to debt) of the last top-up
-        self._key = native.prepare(meter_key) if meter_key else None
+        self.key = meter_key or None       # the key of revision key_rev (bytes)
         self.opg = None
         self._opg_decoder = None
         if cfg.openpaygo_key:
@@ -73,7 +71,7 @@ class TokenDesk:
 
     def key_ok(self):
         """A native meter key was provisioned: tokens can be accepted."""
-        return self._key is not None
+        return self.key is not None
 
     # --- persistence (called through Meter.blobs) ----------------------------------------
 
@@ -112,7 +110,11 @@ class TokenDesk:
             if len(data) > j:
                 self.opg_lock.from_bytes(data[j:])
         if self.key_rev and self.root_key:
-            self._key = native.prepare(native.ratchet(self.root_key, 0, self.key_rev))
+            from meter.core import token as native
+            try:
+                self.key = native.ratchet(self.root_key, 0, self.key_rev)
+            finally:
+                overlay.release(_ENTRY)
         if self.ec_setting >= 0:
             self.cfg.emergency_amount = self.ec_setting
 
@@ -127,209 +129,22 @@ class TokenDesk:
         return self.opg_lock.locked_for(mono_s) if self.opg is not None else -1
 
     def enter(self, digits, status, osf, minute, second, mono_s):
-        """The lockouts run on mono_s (seconds since boot) only: the RTC readings are for the
+        """A token typed on the keypad -> (word, code, value, set_rtc) (meter/tokenentry.py).
+        The lockouts run on mono_s (seconds since boot) only: the RTC readings are for the
         clock and the tokens' issue times."""
-        left = self.lock.locked_for(mono_s)
-        self.split = None
-        if left:
-            return self._done("locked", codes.KEYPAD_LOCKED, left)
-        if len(digits) == native.DIGITS:
-            return self._native(digits, status, osf, minute, second, mono_s)
-        if len(digits) == 9 and self._opg_decoder is not None:
-            left = self.opg_lock.locked_for(mono_s)
-            if left:
-                return self._done("locked", codes.KEYPAD_LOCKED, left)
-            return self._openpaygo(digits, status, osf, minute, second, mono_s)
-        # a wrong length is a typo, not a guess at a MAC: shown, not counted
-        return self._done("invalid", codes.TOKEN_LENGTH, 0)
+        from meter import tokenentry
+        try:
+            return tokenentry.enter(self, digits, status, osf, minute, second, mono_s)
+        finally:
+            overlay.release(_ENTRY)
 
     def enter_authenticated(self, digits, status, osf, minute, second, mono_s):
         """A credit token carried inside an authenticated remote command (meter.net.remote):
         the same decoding, rules and replay memory as on the keypad; the keypad lockout
         neither stops it nor counts it, and only credit tokens are taken this way."""
-        self.split = None
-        if self._key is None or len(digits) != native.DIGITS:
-            return self._done("invalid", codes.TOKEN_REFUSED, 0)
-        if native.decode(self._key, digits)[0] != native.CREDIT:
-            return self._done("invalid", codes.TOKEN_REFUSED, 0)
-        return self._native(digits, status, osf, minute, second, mono_s)
-
-    def _invalid(self, mono_s, lock=None):
-        lock = lock or self.lock
-        left = lock.invalid(mono_s)
-        self.meter.event(codes.TOKEN_INVALID)
-        self.meter.commit = 2              # the lockout must survive a power cut
-        return self._done("invalid", codes.TOKEN_INVALID, left)
-
-    def _done(self, word, code, value, rtc=None):
-        return word, code, value, rtc
-
-    def _native(self, digits, status, osf, minute, second, mono_s):
-        m = self.meter
-        if self._key is None:
-            # nothing to guess at: refused and shown, not counted towards the lockout
-            m.event(codes.NO_KEY)
-            return self._done("invalid", codes.NO_KEY, 0)
-        kind = native.INVALID
-        clock = m.clock
-        shown_mono = -1                     # when the challenge its MAC covers was shown
-        if clock.challenge >= 0:
-            # the MAC with the challenge shown first (a challenge set-time token), then with
-            # the one before it (made just before a renewal), then plain
-            kind, value, token_id = native.decode(self._key, digits, clock.challenge)
-            if kind != native.INVALID:
-                shown_mono = clock.challenge_mono
-            elif clock.prev_challenge >= 0:
-                kind, value, token_id = native.decode(self._key, digits, clock.prev_challenge)
-                if kind != native.INVALID:
-                    shown_mono = clock.prev_challenge_mono
-        challenged = shown_mono >= 0
-        if not challenged:
-            kind, value, token_id = native.decode(self._key, digits)
-        if kind == native.INVALID:
-            return self._invalid(mono_s)
-        seen = self.replay.check(token_id)
-        if seen:
-            m.event(seen, token_id)
-            return self._done(_RESULT_WORDS[seen], seen, 0)
-        issue = native.issue_minute(token_id, self.base)
-        # (a valid token leaves the lockout alone: its counter decays with calm time only)
-        rtc = None
-        if kind == native.SET_TIME:
-            # issued during minute `issue`: the true time is at least its issue (less the
-            # skew); a plain token gives no upper bound (it can be kept and typed later), its
-            # window only refuses a stale one; a challenge token was made after the challenge
-            # was shown, which bounds the time from above (docs/clock.md)
-            lo = issue * 60 - self.cfg.token_skew_s
-            if challenged:
-                m.trust_source = codes.TIME_CHALLENGE
-                hi = clock.challenge_hi_s(issue, self.cfg.token_skew_s, mono_s, shown_mono)
-                used = clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, mono_s,
-                                    codes.TIME_CHALLENGE)
-                clock.challenge_used()        # the app draws a new one
-            else:
-                m.trust_source = codes.TIME_SET
-                used = m.clock.anchor(lo // 60, lo % 60,
-                                      issue + 1 + self.cfg.token_time_window, 0, mono_s,
-                                      codes.TIME_SET)
-            if used == codes.TOKEN_TIME_BAD:
-                m.event(codes.TOKEN_TIME_BAD, token_id)
-                m.commit = 2
-                return self._done("old", codes.TOKEN_TIME_BAD, 0)
-            if used:
-                m.event(used, token_id)
-            rtc = True
-            code = codes.TIME_SET
-            shown = 0
-        else:
-            m.trust_source = codes.TOKEN_ACCEPTED
-            lo = issue * 60 - self.cfg.token_skew_s
-            used = m.clock.anchor(lo // 60, lo % 60, -1, 0, mono_s, codes.TOKEN_ACCEPTED)
-            if used:
-                m.event(used, token_id)
-            code, shown = self._apply(kind, value, token_id, issue)
-            if code < 0:
-                # a well-formed token this meter cannot take (a key change backwards): not a
-                # guess at a MAC, so it does not count towards the lockout
-                m.event(codes.TOKEN_REFUSED, kind)
-                m.commit = 2
-                return self._done("invalid", codes.TOKEN_REFUSED, 0)
-        if kind != native.KEY_CHANGE:
-            # (a key change cleared the memory: its own id belongs to the old base)
-            self.replay.remember(token_id)
-        m.event(code, shown)
-        m.commit = 2
-        m.redecide()
-        return self._done("accepted", code, shown, rtc)
-
-    def _apply(self, kind, value, token_id, issue):
-        m = self.meter
-        if kind == native.CREDIT:
-            m.record_lost = False
-            self._topup(value)
-            return codes.TOKEN_ACCEPTED, value
-        if kind == native.PROTECT:
-            which, days = native.protect_split(value)
-            end_day = native.protect_end_day(token_id, self.base, value)
-            if end_day > _LAST_DAY:
-                end_day = _LAST_DAY            # past the calendar's 2099: on to its end
-            m.protect_until(which, _local_midnight(end_day, self.cfg) if end_day >= 0 else -1)
-            return (codes.PROTECTED_CUSTOMER if which == meter_mod.PROTECT_CUSTOMER
-                    else codes.PROTECT_SET), which * 10000 + days
-        if kind == native.RECONNECT:
-            m.reconnect()
-            return codes.TOKEN_RECONNECT, 0
-        if kind == native.NOCUT:
-            start_day = native.nocut_start_day(token_id, self.base, value)
-            days = native.nocut_split(value)[1]
-            m.register_nocut(_local_midnight(start_day, self.cfg),
-                             _local_midnight(start_day + days, self.cfg))
-            return codes.TOKEN_NOCUT, days
-        if kind == native.CANCEL_CUT:
-            m.cancel_cut()
-            return codes.CUT_CANCELLED, 0
-        if kind == native.EMERGENCY:
-            self.ec_setting = value
-            self.cfg.emergency_amount = value
-            return codes.TOKEN_EMERGENCY, value
-        if kind == native.CLEAR:
-            m.clear_alerts()
-            return codes.TOKEN_CLEAR, 0
-        if kind == native.KEY_CHANGE:
-            if not self.root_key:
-                return -1, 0
-            current = native.ratchet(self.root_key, 0, self.key_rev)
-            changed = native.key_change(current, self.key_rev, self.base, value, token_id)
-            if changed is None:
-                return -1, 0
-            new_key, self.key_rev, self.base = changed
-            self._key = native.prepare(new_key)
-            self.replay.clear()
-            return codes.KEY_CHANGED, self.key_rev
-        return -1, 0
-
-    def _openpaygo(self, digits, status, osf, minute, second, mono_s):
-        from meter.core import openpaygo
-        m = self.meter
-        decoder = self._opg_decoder
-        if decoder is None:
-            return self._invalid(mono_s)
-        kind, value, count = decoder.decode(digits, self.opg)
-        if kind == openpaygo.INVALID:
-            return self._invalid(mono_s, self.opg_lock)
-        if kind == openpaygo.USED:
-            m.event(codes.TOKEN_USED, 0)
-            return self._done("used", codes.TOKEN_USED, 0)
-        unit = self.cfg.openpaygo_unit
-        shown = 0
-        if kind == openpaygo.ADD:
-            m.free = False
-            m.record_lost = False
-            self._topup(value * unit)
-            shown = value * unit
-        elif kind == openpaygo.SET:
-            m.free = False
-            m.record_lost = False
-            m.credit.set_balance(value * unit)
-            shown = value * unit
-        elif kind == openpaygo.DISABLE:
-            m.free = True                  # "PAYG disabled": supply on until a later token
-        # SYNC moves the counter only; UNDEFINED (996/997) is authentic and does nothing
-        m.event(codes.TOKEN_ACCEPTED, shown)
-        m.commit = 2
-        m.redecide()
-        return self._done("accepted", codes.TOKEN_ACCEPTED, shown)
-
-
-    def _topup(self, amount):
-        m = self.meter
-        to_debt, to_credit = m.credit.split(amount, m.local.week)
-        self.split = (to_credit, to_debt)
-        m.topup(amount)
-
-
-def _local_midnight(day2000, cfg):
-    """UTC minute of local midnight starting day `day2000` (days since 2000-01-01)."""
-    y, mo, d = calendar.civil_from_days(day2000 + 10957)
-    return from_unix(calendar.utc_from_local(y, mo, d, 0, 0, 0, 0, cfg.tz_std_minutes * 60,
-                                             cfg.tz_eu_dst))[0]
+        from meter import tokenentry
+        try:
+            return tokenentry.enter_authenticated(self, digits, status, osf, minute, second,
+                                                  mono_s)
+        finally:
+            overlay.release(_ENTRY)

@@ -30,7 +30,7 @@ def _s0_no_irq(pin, *a, **kw):
 
 apprig.S0Counter = _s0_no_irq
 from meter.core import remote as R  # noqa: E402
-from meter.core.record import remote_state  # noqa: E402
+from meter.core.remotestate import remote_state  # noqa: E402
 from meter.net.mqtt import MQTTClient  # noqa: E402
 from meter.net.remote import Remote  # noqa: E402
 

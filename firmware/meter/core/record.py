@@ -10,11 +10,13 @@ import struct
 
 from micropython import const
 
+from meter.core.remotestate import remote_state
+
 VERSION = const(5)
 
 # (object, attribute, struct code).  Object "m" is the Meter, "c" its Credit, "k" its
-# ClockTrust, "r" its RemoteState (meter.core.remote).  Append only; a change of meaning takes a
-# new VERSION.
+# ClockTrust, "r" its RemoteState (meter.core.remotestate).  Append only; a change of meaning
+# takes a new VERSION.
 _FIELDS = (
     ("m", "supply", "B"),
     ("m", "open_reason", "B"),
@@ -70,7 +72,7 @@ _FIELDS = (
     ("k", "p_rtc_min", "i"),
     ("k", "p_rtc_sec", "B"),
     # --- end of version 4 ---
-    # --- version 5 (mqtt: the remote channel, meter.core.remote.RemoteState) ---
+    # --- version 5 (mqtt: the remote channel, meter.core.remotestate.RemoteState) ---
     # the counter of the last accepted remote command, the newest event sequence number the
     # broker acknowledged, and protections set by command to start later (start, end minutes;
     # -1 none) in PROTECT_* order.  Older records load with no command seen and every logged
@@ -102,16 +104,6 @@ _FMT_V3 = _fmt(_FIELDS[:_V3_FIELDS])
 _SIZE_V3 = struct.calcsize(_FMT_V3)
 _FMT_V4 = _fmt(_FIELDS[:_V4_FIELDS])
 _SIZE_V4 = struct.calcsize(_FMT_V4)
-
-
-def remote_state(meter):
-    """The meter's RemoteState, made on first use (the core Meter does not need to know it)."""
-    r = getattr(meter, "remote", None)
-    if r is None:
-        from meter.core.remote import RemoteState
-        r = RemoteState()
-        meter.remote = r
-    return r
 
 
 def _owner(meter, which):

@@ -21,7 +21,7 @@ from micropython import const
 from meter.core import calendar, codes
 from meter.core import remote as R
 from meter.core.clock import EPOCH_2000_UNIX
-from meter.core.record import remote_state
+from meter.core.remotestate import remote_state
 
 POLL_MS = const(20)
 STATE_MIN_S = const(60)
@@ -274,10 +274,13 @@ class Remote:
                 return None, result[1]
             return result[2], None
         if k == R.NOCUT:
-            from meter.tokens import _local_midnight
+            from meter import overlay, tokenentry
             start_day, days = R.nocut_split(cmd.args)
-            m.register_nocut(_local_midnight(start_day, app.cfg),
-                             _local_midnight(start_day + days, app.cfg))
+            try:
+                m.register_nocut(tokenentry.local_midnight(start_day, app.cfg),
+                                 tokenentry.local_midnight(start_day + days, app.cfg))
+            finally:
+                overlay.release(("meter.tokenentry", "meter.core.token"))
             return days, None
         if k == R.CANCEL_CUT:
             m.cancel_cut()

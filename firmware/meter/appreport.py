@@ -1,0 +1,123 @@
+"""What the console reports about the app (`status`, `clock`, `events`, `info`) and the
+test-mode commands a board carries out; a board loads this module for one request and
+releases it (meter/overlay.py, issue 11): a meter whose console is not used keeps none of it.
+"""
+import sys
+
+from meter.core import calendar, codes, policy
+from meter.core.clock import EPOCH_2000_UNIX, from_unix
+from meter.core.meter import NO_END, PROTECT_NAMES
+
+from meter.app import FIRMWARE_VERSION
+
+
+def clock_status(app):
+    """The console's `clock`: trust, the estimate, the proven interval and its width."""
+    clock = app.meter.clock
+    hi = None
+    if clock.hi_minute >= 0:
+        hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
+    return {"trusted": clock.trusted, "utc": app.utc_iso(), "local": app.local_iso(),
+            "error_s": clock.error_s if clock.error_s >= 0 else None,
+            "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
+                                   clock.lo_second),
+            "hi": hi, "rtc": codes.name(clock.rtc_code) if clock.rtc_code else "ok",
+            "challenge": "%05d" % clock.challenge if clock.challenge >= 0 else None}
+
+def status(app):
+    m = app.meter
+    c = m.credit
+    nc = app.next_cut_minute()
+    app.display.refresh(app._tick())
+    lines = app.display.shown()          # what the LCD was sent, not a recomputation
+    out = {
+        "ok": True,
+        "relay": "closed" if m.relay_closed() else "open",
+        "supply": policy.SUPPLY_NAMES[m.supply],
+        "balance": c.balance,
+        "emergency": {"available": c.ec_available(), "active": c.ec_active,
+                      "used": c.ec_used(), "offered_since": calendar.iso_utc(
+                          EPOCH_2000_UNIX + m.ec_offer_since * 60)
+                      if m.ec_offer_since >= 0 else None},
+        "debt": c.debt,
+        "clock": app.clock_status(),
+        "code": m.reason,
+        "reason": codes.name(m.reason),
+        "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
+        "lcd": [lines[0], lines[1]],
+        "lockout_s": app.desk.lockout_s(app.mono_s),
+        "credit_left": c.credit_left(),
+        "protections": app.protections(),
+        "cold_hold": {"enabled": app.cfg.cold_hold, "on": m.cold_home,
+                      "temperature_c": None if m.temp_q == -32768 else m.temp_q / 4},
+        "config_error": app.config_error,
+        "fault": codes.name(app.fault_code) if app.fault_code else None,
+    }
+    opg = app.desk.openpaygo_lockout_s(app.mono_s)
+    if opg >= 0:
+        out["lockout_openpaygo_s"] = opg
+    return out
+
+def protections(app):
+    """{"medical": end (ISO UTC) | true (no end date) | null (off), ...}"""
+    m = app.meter
+    out = {}
+    for kind in range(len(PROTECT_NAMES)):
+        end = m.protection_end(kind)
+        out[PROTECT_NAMES[kind]] = None if end < 0 else True if end == NO_END else \
+            calendar.iso_utc(EPOCH_2000_UNIX + end * 60)
+    return out
+
+def events(app, n):
+    out = []
+    for utc, trusted, mono, code, value in app.log.newest(n):
+        e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
+             "trusted": bool(trusted), "mono_s": mono, "code": code,
+             "name": codes.name(code), "value": value}
+        if code == codes.CLOCK_TRUSTED or 30 <= code <= 38:
+            e["source"] = codes.name(value) if value else None
+        out.append(e)
+    return out
+
+def info(app):
+    impl = sys.implementation
+    version = ".".join(str(v) for v in impl.version[:3])
+    out = {"ok": True, "board": app.board, "firmware": FIRMWARE_VERSION,
+           "serial": app.serial, "identity_error": app.identity_error,
+           "config_error": app.config_error}
+    if impl.name == "micropython":
+        import gc
+        out["micropython"] = version
+        gc.collect()                      # what the running meter keeps, not garbage
+        out["heap_free"] = gc.mem_free()
+        out["heap_used"] = gc.mem_alloc()
+    else:
+        out["cpython"] = version
+        out["heap_free"] = None
+        out["heap_used"] = None
+    return out
+
+def board_test_command(app, cmd, args):
+    """Test-mode commands a real board can carry out (bench rigs): `rtc set` writes the
+    DS3231, `reboot` resets the MCU shortly after answering, `advance` and `load` move
+    the bench's time and load (meter/benchtime.py).  Others answer ok: false."""
+    if cmd == "advance" or cmd == "load":
+        if app._bench is None:
+            from meter.benchtime import BenchTime
+            app._bench = BenchTime(app)
+        return app._bench.command(cmd, args)
+    if cmd == "rtc" and len(args) == 2 and args[0] == "set":
+        try:
+            utc = calendar.parse_iso_utc(args[1])
+            minute, second = from_unix(utc)
+        except ValueError:
+            return {"ok": False, "error": "rtc set: want YYYY-MM-DDTHH:MM:SSZ"}
+        app._write_rtc(minute, second)
+        app.control_step()
+        return app.status()
+    if cmd == "reboot" and not args:
+        app.commit()
+        # the console writes and flushes this reply, then calls reset() a little later
+        app.reboot_pending = True
+        return {"ok": True, "rebooting": True}
+    return None
