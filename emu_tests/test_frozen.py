@@ -10,6 +10,8 @@ sys.path, so deployed .mpy files would shadow the frozen modules.
 """
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -17,6 +19,7 @@ import vend
 import board as emu
 
 START = "2026-11-30T09:00:00Z"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
@@ -104,3 +107,33 @@ def test_a_board_fresh_from_erase_gets_a_filesystem_and_keeps_supply_on(make_fro
     assert st["fault"] == "no_key" and st["relay"] == "closed", st
     b.power_cycle()
     assert b.boot_until_ready()["identity_error"] == "missing"
+
+
+def test_provision_a_frozen_board_fresh_from_erase(make_frozen, tmp_path):
+    # the production flow for this image: flash the UF2, fit the jumper, tools/provision.py
+    import emu_pty
+    img = tmp_path / "erased.img"
+    img.write_bytes(b"\xff" * (emu.FS_BLOCKS * emu.FS_BLOCK))
+    b = make_frozen(jumper=True, flash_image=str(img))
+    b.boot_until_ready()
+    b.rx = bytearray()
+    server = emu_pty.PtyBoard(b)
+    server.start()
+    try:
+        key_file = tmp_path / "utility.key"
+        key_file.write_text(bytes(range(32)).hex() + "\n")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "provision.py"),
+                            "--port", server.path, "--serial", "20261202", "--utility-key-file",
+                            str(key_file), "--at", "2026-11-30T09:05:00Z", "--wait", "60"],
+                           capture_output=True, text=True, timeout=400)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "provisioned: serial 20261202" in r.stdout, r.stdout
+        from provision import SerialConsole
+        console = SerialConsole(server.path, wait_s=60.0)
+        try:
+            info = console.request("info")
+        finally:
+            console.close()
+        assert info["serial"] == 20261202 and info["identity_error"] is None, info
+    finally:
+        server.stop()
