@@ -379,6 +379,24 @@ ISSUE_8_SESSIONS = {
     # three days of standing charges on an untrusted clock are lost at a power cut
     "standing_charges_lost_at_a_power_cut": ("2026-12-07T10:00:30Z", ["advance 259200",
                                                                       "reboot"]),
+    # found by the 1,000,000-step soak (make soak, 2026-12-02), minimised by WORLD_REPRO:
+    # a power cut inside a commit left the store unknown; the checkpoint's faked age then
+    # raised the clock's lower bound 30 min above the true time at the next reboot
+    "soak_torn_commit_raises_lo": ("2031-11-21T03:31:58Z", [
+        "powerfail 2", "button", "token 33400967047626131621", "reboot"]),
+    # ... and with it a cut at 07:31 local
+    "soak_torn_commit_cuts_early": ("2031-11-21T03:31:58Z", [
+        "advance 348425", "token 53925429844629312033", "token 96141115264509011571",
+        "token 60558862359222847386", "token 81500156086317187106", "powerfail 2", "button",
+        "advance 89", "token 33400967047626131621", "reboot", "advance 7927"]),
+    # a reboot after a local midnight (RTC jumped while off: untrusted after it) gave the
+    # standing charge taken at that midnight back
+    "soak_reboot_gives_a_standing_charge_back": ("2027-12-23T21:08:55Z", [
+        "advance 7014", "reboot 1280 2027-12-27T08:00:11Z"]),
+    # ... and, with an RTC that stopped answering (no store to carry lo), after midnight
+    "soak_no_store_gives_a_standing_charge_back": ("2027-06-22T09:56:34Z", [
+        "advance 10800", "advance 1736", "rtc fault nobus", "advance 1473", "advance 29799",
+        "reboot"]),
 }
 
 

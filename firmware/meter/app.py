@@ -36,7 +36,7 @@ from meter import overlay
 from meter.core import calendar, codes, policy, pulsestore
 from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, drift_s, from_unix
 from meter.core.config import Config
-from meter.core.meter import COMMIT_NONE, Meter
+from meter.core.meter import COMMIT_NONE, COMMIT_NOW, Meter
 from meter.core.keypad import Entry
 from meter.core import keypad as keys
 from meter.display import Display
@@ -113,6 +113,7 @@ class App:
         # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
         self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
         self._ps_age = -1              # what the store last got: age units, pulses
+        self._store_ok = False         # the last write of the store worked
         self._ps_day = 0
         self._ps_night = 0
         imp = self.cfg.imp_per_kwh
@@ -299,7 +300,7 @@ class App:
             age = day = night = 0
         else:
             seq = self.store.seq
-            age = m.mono_s - m.last_commit_mono
+            age = m.mono_s - m.record_mono      # proven powered time (not the checkpoint's)
             night = m.unsaved_night
             day = m.unsaved_pulses - night
             units = age if age < pulsestore.AGE_MAX else pulsestore.AGE_MAX
@@ -311,8 +312,10 @@ class App:
         pulsestore.pack_into(buf, seq, age, day, night)
         try:
             self.hw.rtc.write_store(buf)
+            self._store_ok = True
         except OSError:
             self._ps_age = -1          # try again at the next step
+            self._store_ok = False
 
     # --- the 1 Hz control step -----------------------------------------------------------
 
@@ -326,7 +329,13 @@ class App:
         if self.cfg.cold_hold and self.mono_s - self._temp_mono >= _TEMP_EVERY_S:
             self.read_temperature()
         was_closed = m.relay_closed()
+        day = m.charged_day
         m.step(status, self.osf, self.rtc_minute, self.rtc_second, self.mono_s, pulses)
+        if m.charged_day != day and day >= 0 and not self._store_ok:
+            # without the battery-backed store a reboot cannot carry the clock's lower bound
+            # past the midnight just charged, and would give the charge back until lo passes
+            # it again: commit it (a board in that state only; the world model found it)
+            m.commit = COMMIT_NOW
         if m.clock.challenge_due(self.mono_s):
             # a new set-time challenge: at boot, after each use, every 15 min (docs/clock.md)
             m.clock.new_challenge(self.draw_challenge(), self.mono_s)
@@ -447,6 +456,8 @@ class App:
             self.last_result = ("locked", codes.KEYPAD_LOCKED, left)
             self.display.result(codes.KEYPAD_LOCKED, left, now_ms)
             return
+        if entry.active():
+            self.desk.ready()          # the token code loads while the digits are typed
         if action == keys.SUBMIT:
             self.submit(self.entry.digits())
         elif action == keys.HASH:
@@ -456,6 +467,8 @@ class App:
                 self._after_change(now_ms, was_closed)
             elif self.meter.supply == policy.ARMED or self.meter.supply == policy.OPEN:
                 self.button(now_ms)
+        if not entry.active():
+            self.desk.done_typing()    # cleared, submitted or never started
         self.display.touch(now_ms)
 
     def button(self, now_ms=None):
@@ -646,6 +659,7 @@ class App:
     def entry_step(self, now_ms):
         """The keypad task's timeout check: typed digits left for 30 s are discarded."""
         if self.entry.tick(now_ms) == keys.TIMEOUT:
+            self.desk.done_typing()
             self.display.result(codes.ENTRY_TIMEOUT, 0, now_ms)
 
     def ui_step(self, now_ms=None):

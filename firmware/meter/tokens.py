@@ -19,8 +19,9 @@ whose window ends before the proven lower bound is refused.  A challenge set-tim
 covers the challenge the meter shows) also bounds the time from above.
 
 Heap (issue 11): what a token does is in meter/tokenentry.py, with the decoder
-(meter.core.token) and HMAC-SHA256; a board loads them for one entry and lets them go
-(meter/overlay.py), so that they take no heap between tokens.  What stays is the desk's state.
+(meter.core.token) and HMAC-SHA256; a board loads them from the first digit typed to the end of
+the entry and then lets them go (meter/overlay.py), so that they take no heap between tokens.
+What stays is the desk's state.
 """
 import struct
 
@@ -58,6 +59,7 @@ class TokenDesk:
         # used (and stored) when OpenPAYGO is configured
         self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
         self.split = None                  # (to credit, to debt) of the last top-up
+        self._entry = None                 # meter.tokenentry while a token is being typed
         self.key = meter_key or None       # the key of revision key_rev (bytes)
         self.opg = None
         self._opg_decoder = None
@@ -128,23 +130,39 @@ class TokenDesk:
         """Seconds OpenPAYGO codes stay refused (-1: OpenPAYGO not configured)."""
         return self.opg_lock.locked_for(mono_s) if self.opg is not None else -1
 
+    def ready(self):
+        """Loads the token code while the household types (the app calls it at the first
+        digit): on a board the import from flash takes about 90 ms, which the 20 digits'
+        typing hides, so that the check at # takes milliseconds (issue 11)."""
+        entry = self._entry
+        if entry is None:
+            from meter import tokenentry as entry
+            self._entry = entry
+        return entry
+
+    def done_typing(self):
+        """Releases the token code (after a token, a cleared entry or a timeout)."""
+        if self._entry is not None:
+            self._entry = None
+            overlay.release(_ENTRY)
+
     def enter(self, digits, status, osf, minute, second, mono_s):
         """A token typed on the keypad -> (word, code, value, set_rtc) (meter/tokenentry.py).
         The lockouts run on mono_s (seconds since boot) only: the RTC readings are for the
         clock and the tokens' issue times."""
-        from meter import tokenentry
+        entry = self.ready()
         try:
-            return tokenentry.enter(self, digits, status, osf, minute, second, mono_s)
+            return entry.enter(self, digits, status, osf, minute, second, mono_s)
         finally:
-            overlay.release(_ENTRY)
+            self.done_typing()
 
     def enter_authenticated(self, digits, status, osf, minute, second, mono_s):
         """A credit token carried inside an authenticated remote command (meter.net.remote):
         the same decoding, rules and replay memory as on the keypad; the keypad lockout
         neither stops it nor counts it, and only credit tokens are taken this way."""
-        from meter import tokenentry
+        entry = self.ready()
         try:
-            return tokenentry.enter_authenticated(self, digits, status, osf, minute, second,
-                                                  mono_s)
+            return entry.enter_authenticated(self, digits, status, osf, minute, second,
+                                                   mono_s)
         finally:
-            overlay.release(_ENTRY)
+            self.done_typing()

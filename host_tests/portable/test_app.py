@@ -225,3 +225,25 @@ def test_released_code_gives_its_heap_back():
     gc.collect()
     grew = gc.mem_alloc() - first
     assert grew < 2048, grew
+
+
+def test_the_token_code_loads_at_the_first_digit_and_leaves_with_the_entry():
+    # issue 11: loaded while the household types (the import takes ~90 ms on the chip), so
+    # that the check at # is fast; released when the entry is cleared or submitted
+    import sys
+    board, app = provisioned()
+    on_board = sys.implementation.name == "micropython"
+    app.key("1")
+    assert app.desk._entry is not None
+    app.key("*")                                   # deleted: the entry is empty again
+    assert app.desk._entry is None
+    if on_board:
+        assert "meter.tokenentry" not in sys.modules
+    digits = T.encode(KEY, T.CREDIT, 300, T.token_id_at(app.meter.minute, 0))
+    for d in digits:
+        app.key(d)
+    assert app.desk._entry is not None
+    app.key("#")
+    assert app.desk._entry is None and app.meter.credit.balance == 300
+    if on_board:
+        assert "meter.tokenentry" not in sys.modules

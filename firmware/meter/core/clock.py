@@ -135,16 +135,21 @@ class ClockTrust:
         self.code = self.why if self.why else codes.CLOCK_UNSURE
 
     def snapshot(self):
-        """Fills the p_* fields for the record: the interval at the instant of the last
-        healthy RTC reading (or now, without one).  Called by record.pack."""
+        """Fills the p_* fields for the record: lo now, hi at the instant of the last healthy
+        RTC reading (or now, without one), which the RTC's elapsed time carries across a
+        power-off.  Called by record.pack."""
         if self._boot:
             return                    # not judged since loading: keep what was loaded
-        mono = self._rtc_mono if self._rtc_min >= 0 else self._mono
-        self._at(mono)
+        # lo at this instant: a lower bound now stays one after any power-off (the world
+        # model saw lo stored from the last healthy reading, hours old while the RTC did not
+        # answer, give a standing charge back at the reboot); hi where the RTC can carry it
+        self._at(self._mono)
         lo = self._tlo
         base = self._base
         self.p_lo_min = base + lo // 60
         self.p_lo_sec = lo % 60
+        mono = self._rtc_mono if self._rtc_min >= 0 else self._mono
+        self._at(mono)
         if self._bounded:
             hi = self._thi
             self.p_hi_min = base + hi // 60

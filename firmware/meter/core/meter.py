@@ -131,7 +131,7 @@ class Meter:
         self.record_lost = False      # no valid record at boot: no cut until a credit token
         self.fault_hold = 0           # set by the app: NO_KEY or CONFIG_ERROR holds every cut
         self.charged_day = -1         # last local day whose standing charge was taken
-        self.untrusted_s = 0          # seconds of untrusted running not yet charged a day
+        self.untrusted_s = 0          # always 0 now (the record keeps the field; see _standing)
         # runtime
         self.reason = codes.SUPPLY_ON
         self.minute = 0
@@ -146,6 +146,10 @@ class Meter:
         self.unsaved_pulses = 0
         self.unsaved_night = 0        # the night-rate part of unsaved_pulses
         self.last_commit_mono = 0
+        # counter second from which the powered time since the record is PROVEN (the
+        # battery-backed store keeps it for the clock's lower bound across a power cut);
+        # unlike last_commit_mono it is never moved back to bring a checkpoint forward
+        self.record_mono = 0
         self.started = False
         self.local = LocalDay(cfg)    # local facts of the best estimate (billing, display)
         self.local_lo = LocalDay(cfg)  # of the proven lower bound (the cut decision)
@@ -286,35 +290,30 @@ class Meter:
         self.trusted_prev = trusted
 
     def _trust_gained(self):
-        # Standing charges restart from today (untrusted time was charged by the tick
-        # counter).  The warning's notice needs no restart: it is measured from the upper
-        # bound at which it started to the lower bound now (see _warnings).
-        lday = self.local.lday
-        if self.charged_day < 0 or self.charged_day > lday or self.untrusted_s:
-            self.charged_day = lday
-        self.untrusted_s = 0
+        # Nothing to restart: standing charges follow the proven lower bound whether trusted
+        # or not (see _standing), and the warning's notice is measured from the upper bound at
+        # which it started to the lower bound now (see _warnings).
+        pass
 
     def _standing(self, dt):
-        credit = self.credit
-        if self.clock.trusted:
-            lday = self.local.lday
-            if self.charged_day < 0:
-                self.charged_day = lday
-            elif lday > self.charged_day:
-                # no commit of its own: after a power cut the stored charged_day makes the
-                # charge be taken again, so it is never lost (nor taken twice)
-                credit.standing(lday - self.charged_day)
-                self.charged_day = lday
-        else:
-            self.untrusted_s += dt
-            if self.untrusted_s >= 86400:
-                days = self.untrusted_s // 86400
-                credit.standing(days)
-                self.untrusted_s -= days * 86400
-                # unlike the trusted case (charged_day re-takes it after a power cut), a reboot
-                # that cannot read the RTC's store would give this charge back: commit it (an
-                # untrusted clock is a fault state, so this costs at most one write a day)
-                self.commit = COMMIT_NOW
+        """One standing charge for every local day the proven lower bound has entered since
+        the last one charged: never early (lo is at or before the true time), never lost (lo
+        runs with the counter, trusted or not, and a reboot carries it with the powered time
+        the battery-backed store proves), never twice (charged_day is in the record).  After a
+        power cut the record's charged_day and the carried lo take again the charges of the
+        days the cut lost; an unpowered period nothing vouches for is charged when an anchor
+        proves it (the world model saw a reboot give a taken charge back when the untrusted
+        clock after it charged by running time instead)."""
+        lday = self.local_lo.lday
+        if self.charged_day < 0 or self.untrusted_s:
+            # (untrusted_s > 0: a record of the running-time rule before, which charged
+            # untrusted days without moving charged_day: restart from today rather than
+            # charge those days twice)
+            self.charged_day = lday
+            self.untrusted_s = 0
+        elif lday > self.charged_day:
+            self.credit.standing(lday - self.charged_day)
+            self.charged_day = lday
 
     def _warnings(self):
         level = self.credit.warning_level()
@@ -539,25 +538,29 @@ class Meter:
         self.unsaved_pulses = 0
         self.unsaved_night = 0
         self.last_commit_mono = self.mono_s
+        self.record_mono = self.mono_s
 
     def restore_unsaved(self, age_s, day, night, mono_s):
         """At boot, after the record: what the battery-backed store kept of the time before the
-        power cut (meter.core.pulsestore).  The pulses are charged as they were before, the
-        checkpoint clock goes on where it was (a reboot does not restart it), and untrusted
-        running goes on counting towards its standing charge (the trust cannot have changed
-        since the record: a change of trust is committed at once)."""
+        power cut (meter.core.pulsestore).  The pulses are charged as they were before, and the
+        checkpoint clock goes on where it was (a reboot does not restart it); the powered time
+        also carries the clock's lower bound (App._restore_unsaved), and with it the standing
+        charges the cut lost."""
         self.credit.pulses(day, False)
         self.credit.pulses(night, True)
         self.unsaved_pulses += day + night
         self.unsaved_night += night
         self.last_commit_mono = mono_s - age_s
-        if not self.trusted_prev:
-            self.untrusted_s += age_s
+        self.record_mono = mono_s - age_s
 
     def checkpoint_unknown(self, mono_s):
         """At boot, when the store could not say how long ago the record was written: the
-        checkpoint is due as soon as consumption is worth one (never restarted by a boot)."""
+        checkpoint is due as soon as consumption is worth one (never restarted by a boot).
+        No powered time since the record is proven: the store's age starts again from 0 (a
+        faked age would raise the clock's lower bound at the next power cut: the world model
+        saw it 30 min ahead of the true time, and an early cut)."""
         self.last_commit_mono = mono_s - _CHECKPOINT_S
+        self.record_mono = mono_s
 
     # --- persistence ---------------------------------------------------------------------
 
@@ -764,11 +767,11 @@ class Meter:
             due = cfg.limiter_reclose_s - (self.mono_s - self.trip_mono)
             if 0 < due < best:
                 best = due
-        if not self.clock.trusted:
-            due = 86400 - self.untrusted_s
-            if 0 < due < best:
-                best = due
-        elif cfg.clock_drift_ppm > 0:
+        # the next standing charge: lo entering the next local day
+        due = (1440 - self.local_lo.mod) * 60 - clock.lo_second
+        if 0 < due < best:
+            best = due
+        if self.clock.trusted and cfg.clock_drift_ppm > 0:
             # the interval widens by 2 * ppm: when it could pass clock_max_error_s
             due = (cfg.clock_max_error_s - clock.error_s) // (2 * cfg.clock_drift_ppm) * 1000000
             if 0 < due < best:
