@@ -18,10 +18,11 @@ drives it).
 
 Prints each figure with its budget (issue 11).  The frozen path needs a frozen image
 (`make uf2`, then RP2040_UF2=build/rp2-pico.uf2 FROZEN=1; `make bench` does this when
-RP2040_FROZEN_UF2 names the image); without one it is reported as not measured.  With FROZEN=1 the flash carries no firmware files, only what a factory and
-provisioning leave (/config.json, /data/identity.json, the first record and event log): on
-rp2 the filesystem comes before .frozen on sys.path, so deployed .mpy files would shadow the
-frozen modules and the figures would be the deploy path's again.
+RP2040_FROZEN_UF2 names the image); without one it is reported as not measured.  With
+FROZEN=1 the flash carries no firmware files, only what a factory and provisioning leave
+(/config.json, /data/identity.json, the first record and event log): on rp2 the filesystem
+comes before .frozen on sys.path, so deployed .mpy files would shadow the frozen modules and
+the figures would be the deploy path's again.
 """
 import os
 import re
