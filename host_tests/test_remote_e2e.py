@@ -3,25 +3,9 @@ running the firmware's own MQTT client and remote layer) and tools/headend.py.""
 import json
 import sqlite3
 
-import pytest
-
-from testbroker import Broker
 from remote_rig import DEV_SERIAL, SimMeter, headend
 
-
-@pytest.fixture(scope="module")
-def broker():
-    b = Broker().start()
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def meter(broker, tmp_path):
-    m = SimMeter(broker.address, tmp_path / "flash")
-    m.wait_up()
-    yield m
-    m.close()
+# the broker and meter fixtures are in conftest.py
 
 
 def cut_for_lack_of_credit(meter):

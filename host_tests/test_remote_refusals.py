@@ -2,8 +2,7 @@
 meter, malformed, out of order — each with a signed reply saying why, changing nothing."""
 import pytest
 
-from testbroker import Broker
-from remote_rig import DEV_SERIAL, RawLink, SimMeter
+from remote_rig import DEV_SERIAL, RawLink
 
 from meter.core import calendar, codes
 from meter.core import remote as R
@@ -16,21 +15,12 @@ REPLY = R.reply_key(KEY)
 EPOCH_2000 = 946684800
 
 
-@pytest.fixture(scope="module")
-def broker():
-    b = Broker().start()
-    yield b
-    b.close()
-
-
 @pytest.fixture
-def rig(broker, tmp_path):
-    m = SimMeter(broker.address, tmp_path / "flash")
-    m.wait_up()
+def rig(broker, meter):
+    # (broker and meter: conftest.py)
     link = RawLink(broker.address)
-    yield m, link
+    yield meter, link
     link.close()
-    m.close()
 
 
 def now_s(meter):

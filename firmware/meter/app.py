@@ -34,7 +34,7 @@ from micropython import const
 
 from meter import overlay
 from meter.core import calendar, codes, policy, pulsestore
-from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, drift_s, from_unix
+from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, COMMIT_NOW, Meter
 from meter.core.keypad import Entry
@@ -278,13 +278,8 @@ class App:
         # the age is powered time counted after the record: the true time at the power cut
         # was at least the stored lower bound plus that (less the drift bound), so the clock's
         # interval does not widen by the running time at every power cycle
-        age = got[0]
-        if age > 0:                    # (4,095: at least that)
-            c = m.clock
-            lo = c.p_lo_sec + age - drift_s(age, self.cfg.clock_drift_ppm)
-            c.p_lo_min += lo // 60
-            c.p_lo_sec = lo % 60
-            c.loaded()
+        if got[0] > 0:                 # (4,095: at least that)
+            m.clock.powered_since_record(got[0])
         if got[1] or got[2]:
             m.event(codes.UNSAVED_RESTORED, got[1] + got[2])
 

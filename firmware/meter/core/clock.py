@@ -134,6 +134,15 @@ class ClockTrust:
         self._publish()
         self.code = self.why if self.why else codes.CLOCK_UNSURE
 
+    def powered_since_record(self, age_s):
+        """At boot, after loaded(): the battery-backed store proves the controller ran age_s
+        counter seconds after the record was written, so the true time at the power cut was
+        at least the stored lower bound plus that, less the drift bound."""
+        lo = self.p_lo_sec + age_s - drift_s(age_s, self.cfg.clock_drift_ppm)
+        self.p_lo_min += lo // 60
+        self.p_lo_sec = lo % 60
+        self.loaded()
+
     def snapshot(self):
         """Fills the p_* fields for the record: lo now, hi at the instant of the last healthy
         RTC reading (or now, without one), which the RTC's elapsed time carries across a
