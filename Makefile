@@ -77,6 +77,11 @@ pyright:
 bench: setup
 	$(VPY) tools/bench_perf.py
 	$(VPY) tools/emu/chipbench.py
+	@if [ -n "$(RP2040_FROZEN_UF2)" ]; then \
+	  RP2040_UF2="$(RP2040_FROZEN_UF2)" FROZEN=1 $(VPY) tools/emu/chipbench.py; \
+	else \
+	  echo "On-chip figures of the frozen image: not measured (make uf2, then RP2040_FROZEN_UF2=build/rp2-pico.uf2)"; \
+	fi
 	$(VPY) tools/bench_remote.py
 	$(VPY) tools/bench_fleet.py
 
@@ -111,17 +116,26 @@ scenarios: setup
 # The production image for a Pico: MicroPython with boards/manifests/$(BOARD).py frozen in
 # (our _boot.py, the firmware, the board file).  MICROPY = a MicroPython checkout with its
 # submodules (README, "A frozen image"); PICOTOOL = an installed picotool 2.x (optional).
+# The port's Makefile runs cmake only when its build directory is new, so a build directory
+# shared by two checkouts would keep freezing the first one's manifest: it lives in this
+# checkout's build/, and is started afresh when its cache names another manifest.  The frozen
+# .mpy files are rebuilt every time (makemanifest only compares file times, so a changed opt=
+# or an older file checked out would otherwise keep stale bytecode).
 MICROPY ?=
 PICOTOOL ?=
 UF2_PORT = $(if $(findstring esp32,$(BOARD)),esp32,rp2)
 UF2_MPBOARD = $(if $(findstring pico-w,$(BOARD)),RPI_PICO_W,RPI_PICO)
+UF2_BUILD = $(abspath build/uf2-$(BOARD))
+UF2_MANIFEST = $(abspath boards/manifests/$(BOARD).py)
 uf2: firmware
 	@test -n "$(MICROPY)" || (echo "make uf2 BOARD=rp2-pico MICROPY=/path/to/micropython"; exit 2)
 	@test "$(UF2_PORT)" = rp2 || (echo "make uf2 builds rp2 boards only"; exit 2)
 	$(MAKE) -C $(MICROPY)/mpy-cross
+	@grep -qsx "MICROPY_FROZEN_MANIFEST:[A-Z]*=$(UF2_MANIFEST)" $(UF2_BUILD)/CMakeCache.txt \
+	  || rm -rf $(UF2_BUILD)
+	rm -rf $(UF2_BUILD)/frozen_mpy
 	$(if $(PICOTOOL),PICOTOOL_FETCH_FROM_GIT_PATH=$(PICOTOOL)) $(MAKE) -C $(MICROPY)/ports/rp2 \
-	  BOARD=$(UF2_MPBOARD) BUILD=build-meter-$(BOARD) -j2 \
-	  CMAKE_ARGS="-DMICROPY_FROZEN_MANIFEST=$(abspath boards/manifests/$(BOARD).py)$(if $(PICOTOOL), -Dpicotool_DIR=$(PICOTOOL)/picotool)"
-	mkdir -p build
-	cp $(MICROPY)/ports/rp2/build-meter-$(BOARD)/firmware.uf2 build/$(BOARD).uf2
+	  BOARD=$(UF2_MPBOARD) BUILD=$(UF2_BUILD) -j2 \
+	  CMAKE_ARGS="-DMICROPY_FROZEN_MANIFEST=$(UF2_MANIFEST)$(if $(PICOTOOL), -Dpicotool_DIR=$(PICOTOOL)/picotool)"
+	cp $(UF2_BUILD)/firmware.uf2 build/$(BOARD).uf2
 	@echo "built build/$(BOARD).uf2"

@@ -17,8 +17,12 @@ first decision is from power-on to the first relay coil pulse (the boot's first 
 drives it).
 
 Prints each figure with its budget (issue 11).  The frozen path needs a frozen image
-(`make uf2`, then RP2040_UF2=build/uf2/firmware.uf2 FROZEN=1); without one it is reported as
-not measured.
+(`make uf2`, then RP2040_UF2=build/rp2-pico.uf2 FROZEN=1; `make bench` does this when
+RP2040_FROZEN_UF2 names the image); without one it is reported as not measured.  With
+FROZEN=1 the flash carries no firmware files, only what a factory and provisioning leave
+(/config.json, /data/identity.json, the first record and event log): on rp2 the filesystem
+comes before .frozen on sys.path, so deployed .mpy files would shadow the frozen modules and
+the figures would be the deploy path's again.
 """
 import os
 import re
@@ -43,7 +47,7 @@ import board
 from meter.app import App
 from meter.boardhw import Hardware
 from meter.core.config import Config
-gc.collect()
+%(probe)sgc.collect()
 hw = Hardware(board, True)
 with open('/config.json') as f:
     cfg = Config(json.load(f))
@@ -103,15 +107,36 @@ print('BENCH', 'end')
 """
 
 
+# FROZEN=1 only: where meter.app was loaded from (a frozen module's __file__ is no file)
+FROZEN_PROBE = """import os, meter.app
+try:
+    os.stat(meter.app.__file__)
+    print('BENCH frozen 0')
+except OSError:
+    print('BENCH frozen 1')
+del os
+"""
+
+
 def _say(text):
     sys.stderr.write("chipbench: %s\n" % text)
     sys.stderr.flush()
 
 
+FROZEN = os.environ.get("FROZEN") == "1"
+
+
+def flash_files():
+    """The firmware files to put on the flash: none on a frozen image (the board boots its
+    frozen main.py; EmulatedBoard still adds the identity, factory files and config), the
+    deployed .mpy files otherwise (None: EmulatedBoard's default)."""
+    return {} if FROZEN else None
+
+
 def heap(config, token):
     """The running firmware's own heap_used on a production board (no jumper): after boot,
     and in steady state (a token typed on the keypad, console requests, a minute running)."""
-    b = emu.EmulatedBoard(start=START, config=config, jumper=False)
+    b = emu.EmulatedBoard(start=START, config=config, jumper=False, files=flash_files())
     try:
         boot = b.boot_until_ready()
         first_decision_ms = None
@@ -142,7 +167,7 @@ def measure():
     _say("heap, native tokens only: %r" % plain)
     opg = heap(config, native)
     _say("heap, OpenPAYGO configured: %r" % opg)
-    b = emu.EmulatedBoard(start=START, config=config)
+    b = emu.EmulatedBoard(start=START, config=config, files=flash_files())
     try:
         b.boot_until_ready()
         coil = sorted(b.set_coil.starts + b.reset_coil.starts)
@@ -161,6 +186,7 @@ def measure():
         b.rx = bytearray()
         b.send(b"\x05")                       # paste mode
         b.run(100)
+        tokens["probe"] = FROZEN_PROBE if FROZEN else ""
         code = (SCRIPT % tokens).replace("\n", "\r")
         b.send(code.encode() + b"\x04")
         _say("script sent at %d emulated ms" % b.ms)
@@ -189,7 +215,13 @@ def main():
         return 0
     f = measure()
     kb = 1024
-    frozen = os.environ.get("FROZEN") == "1"
+    frozen = FROZEN
+    if frozen and f.get("frozen") != 1:
+        # a stock UF2 would not even boot on a flash without main.py; this is an image whose
+        # meter modules were found on the filesystem, so the figures are not the frozen path's
+        print("FROZEN=1 but the chip loaded meter.app from its filesystem: %s is not a frozen "
+              "image of this firmware (make uf2)" % uf2)
+        return 1
     path = "frozen" if frozen else "deploy .mpy"
     budget = 40 if frozen else 80
     rows = [
@@ -218,7 +250,8 @@ def main():
          "<= 500 ms", f["opg1000_us"] <= 500000),
         ("boot to the first decision", "%s ms" % f["boot_ms_production"], "", None),
     ]
-    print("On-chip figures (emulated RP2040, 125 MHz cycle-counted, MicroPython 1.29 stock UF2):")
+    print("On-chip figures (emulated RP2040, 125 MHz cycle-counted, MicroPython 1.29 %s):"
+          % ("frozen UF2 " + os.path.basename(uf2) if frozen else "stock UF2"))
     for name, value, budget, ok in rows:
         mark = "" if ok is None else ("ok" if ok else "OVER BUDGET")
         print("  %-40s %-14s %-9s %s" % (name, value, budget, mark))
