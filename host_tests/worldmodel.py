@@ -175,6 +175,7 @@ class TextLCD:
 class WorldSim(simmod.Simulator):
     def __init__(self, start_utc):
         self.reboots = 0
+        self.off_at = []
         self.leds = None
         simmod.Simulator.__init__(self, start_utc, {}, None)
         self.fs.flush = _no_disk
@@ -187,6 +188,7 @@ class WorldSim(simmod.Simulator):
 
     def reboot(self, off_ms=2000, rtc_at=None):
         self.reboots += 1
+        self.off_at.append(self.world_ms())     # the true instant the power went
         simmod.Simulator.reboot(self, off_ms, rtc_at)
 
 
@@ -431,9 +433,11 @@ class World:
 
     # --- after every request ---
 
-    def _energy_allowance(self):
-        """Cents a reboot may hand back: charges not yet committed (see module doc)."""
-        now = self.now_ms()
+    def _energy_allowance(self, off_ms=None):
+        """Cents a reboot may hand back: charges not yet committed (see module doc), judged
+        at the instant the power went (off_ms), not after the time it stayed off: the soak
+        found the window of a 3-day outage past the load it had to cover."""
+        now = self.now_ms() if off_ms is None else off_ms
         since = now - 31 * 60 * 1000
         watts = 0
         for t, w in self.load_changes:
@@ -461,8 +465,8 @@ class World:
         if isinstance(bal, int):
             allowed = self._credited
             n = self.sim.reboots - reboots_before
-            if n:
-                allowed += n * self._energy_allowance()
+            for off_ms in self.sim.off_at[len(self.sim.off_at) - n:] if n else ():
+                allowed += self._energy_allowance(off_ms)
             if bal - self.balance > allowed:
                 self.violate("balance/reboot" if n else "balance/rise", "the balance rose by %d (from %d to %d) with %d credited"
                              " and %d reboots" % (bal - self.balance, self.balance, bal,
