@@ -274,13 +274,13 @@ class Remote:
                 return None, result[1]
             return result[2], None
         if k == R.NOCUT:
-            from meter import overlay, tokenentry
             start_day, days = R.nocut_split(cmd.args)
+            entry = app.desk.ready()           # the token code, released with the desk's own
             try:
-                m.register_nocut(tokenentry.local_midnight(start_day, app.cfg),
-                                 tokenentry.local_midnight(start_day + days, app.cfg))
+                m.register_nocut(entry.local_midnight(start_day, app.cfg),
+                                 entry.local_midnight(start_day + days, app.cfg))
             finally:
-                overlay.release(("meter.tokenentry", "meter.core.token"))
+                app.desk.done_typing()
             return days, None
         if k == R.CANCEL_CUT:
             m.cancel_cut()
