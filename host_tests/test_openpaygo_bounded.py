@@ -194,3 +194,57 @@ def test_without_the_background_task_a_decode_walks_as_before():
     assert not app.opg_background
     count, digits = _token(100, 20)
     assert app.submit(digits)[0] == "accepted"
+
+
+def _settle(app):
+    """Runs the background task's slices until it has nothing left to do."""
+    while app.opg_table_step():
+        pass
+
+
+def test_at_rest_the_table_is_on_flash_only_and_tokens_read_their_entry_there(monkeypatch):
+    # issue 11: the 4 KB table in RAM put a frozen image with OpenPAYGO over its 40 KB
+    board = _meter_at(400, (20, 7))
+    app = apprig.reboot(board, CFG)
+    app.opg_background = True
+    dec = app.desk._opg_decoder
+    _settle(app)
+    assert dec.table_parked() and dec._tab is None and dec.table_count() == 385
+    hashes = Hashes(monkeypatch)
+    count, digits = _token(400, 20)
+    assert app.submit(digits)[0] == "accepted"
+    assert hashes.n <= BOUND
+    # the counter moved: the table comes back, moves to the new target, is saved, parks
+    assert app.opg_table_step() is True and not dec.table_parked()
+    _settle(app)
+    assert dec.table_parked() and dec.table_count() == app._opg_target() == count - 15
+    count, digits = _token(count, 7)
+    hashes.n = 0
+    assert app.submit(digits)[0] == "accepted" and hashes.n <= BOUND
+    # and a reboot finds it on flash as it was left
+    app = apprig.reboot(board, CFG)
+    assert app.desk._opg_decoder.table_count() == count - 15 - 2
+
+
+def test_a_parked_table_whose_file_goes_bad_answers_busy_without_a_strike_and_rebuilds():
+    board = _meter_at(40, (20,))
+    app = apprig.reboot(board, CFG)
+    app.opg_background = True
+    dec = app.desk._opg_decoder
+    _settle(app)
+    assert dec.table_parked()
+    data = bytearray(board.fs.files["/data/opgtable.bin"])
+    data[12:] = b"\xff" * (len(data) - 12)             # flash gone bad under a parked table
+    board.fs.files["/data/opgtable.bin"] = bytes(data)
+    count, digits = _token(40, 20)
+    before = app.desk.opg.to_bytes(), app.meter.credit.balance, app.desk.lock.to_bytes()
+    word, code, _ = app.submit(digits)
+    assert word == "busy" and app.last_result[1] == code
+    assert (app.desk.opg.to_bytes(), app.meter.credit.balance,
+            app.desk.lock.to_bytes()) == before
+    assert app.status()["lockout_s"] == 0
+    # the bad file was dropped: the table starts again from count 0 and is not parked on it
+    assert not dec.table_parked() and dec.table_count() == 0
+    _settle(app)
+    assert dec.table_parked() and dec.table_count() == 25
+    assert app.submit(digits)[0] == "accepted"

@@ -74,6 +74,7 @@ class App:
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
+        self.desk.opg_read = self._opg_read   # decodes with the table parked on flash
         # A meter that cannot take a token must never cut (nothing could undo the cut): it holds
         # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
         # configuration holds cuts too: config_refused.)
@@ -479,6 +480,8 @@ class App:
         else:
             result = self.desk.enter(digits, status, self.osf, self.rtc_minute,
                                      self.rtc_second, self.mono_s)
+            if result[1] == codes.TOKEN_BUSY:
+                self._opg_table_load()     # the parked table's file failed it: reloaded
         if result[3] is not None:
             self._set_rtc()
         if m.clock.challenge < 0:
@@ -589,6 +592,8 @@ class App:
         return n if n > 0 else 0
 
     def _opg_table_load(self):
+        """The value table from flash into RAM (boot, or to be advanced); a missing, damaged
+        or foreign file, or one ahead of the record, gives a table at count 0 instead."""
         dec = self.desk._opg_decoder
         if dec is None:
             return
@@ -601,9 +606,25 @@ class App:
                 data = None
         # a table ahead of the record (saved after a commit that a power cut then lost) would
         # skip counts that can still be accepted: start again from count 0
-        if not dec.table_load(data) or dec.table_count() > self._opg_target():
+        ok = dec.table_load(data) and dec.table_count() <= self._opg_target()
+        data = None
+        if not ok:
             dec.table_reset()
-        self._opg_saved = dec.table_count() if data is not None else -1
+        self._opg_saved = dec.table_count() if ok else -1
+
+    def _opg_read(self, base):
+        """A parked value table's header and the entry of one token value, read from flash
+        for a decode (meter.core.openpaygo.OpenPaygoDecoder.table_park), or None."""
+        dec = self.desk._opg_decoder
+        if dec is None:
+            return None
+        try:
+            with self.hw.fs.open(_OPG_TABLE, "rb") as f:
+                head = f.read(dec.table_offset(0))
+                f.seek(dec.table_offset(base))
+                return head + f.read(4)
+        except OSError:
+            return None
 
     def _opg_lag(self, digits):
         """-> how many counts the value table is behind when that is too many for a bounded
@@ -617,15 +638,23 @@ class App:
 
     def opg_table_step(self, budget=_OPG_SLICE):
         """One background slice: advances the value table towards the counter by at most
-        `budget` hashes, or saves it once it has arrived -> True while there is work left."""
+        `budget` hashes, or saves it once it has arrived -> True while there is work left.
+        Saved and at the counter, the table leaves RAM (parked: decodes read their entry from
+        the file) until the counter moves on."""
         desk = self.desk
         dec = desk._opg_decoder
         if dec is None or dec.table_count() < 0:
             return False
         target = self._opg_target()
         count = dec.table_count()
+        if dec.table_parked():
+            if count >= target:
+                return False
+            self._opg_table_load()       # back into RAM to be advanced
+            return True
+        storage_ok = getattr(self.hw, "storage_ok", True)
         due = count >= target or count - self._opg_saved >= _OPG_SAVE_EVERY
-        if due and count != self._opg_saved and getattr(self.hw, "storage_ok", True):
+        if due and count != self._opg_saved and storage_ok:
             data = dec.table_bytes()
             if data is not None:
                 # arrived, or a long rebuild under way: saved, so a reset does not restart it
@@ -634,13 +663,17 @@ class App:
                     with fs.open(_OPG_TABLE_NEW, "wb") as f:
                         f.write(data)
                     fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
+                    self._opg_saved = count
                 except OSError:
-                    pass                 # the RAM copy still works; the next save may succeed
-                self._opg_saved = count
+                    return count < target    # the RAM copy still works; saved later
+                if count >= target:
+                    dec.table_park()         # saved where it is needed: out of RAM
                 return count < target
         if count < target:
             dec.table_advance(target, budget, True)
             return True
+        if count == self._opg_saved and storage_ok:
+            dec.table_park()             # loaded at boot as it was saved
         return False
 
     def entry_step(self, now_ms):

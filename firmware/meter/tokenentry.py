@@ -182,7 +182,9 @@ def openpaygo_token(desk, digits, status, osf, minute, second, mono_s):
     decoder = desk._opg_decoder
     if decoder is None:
         return invalid(desk, mono_s)
-    kind, value, count = decoder.decode(digits, desk.opg)
+    kind, value, count = decoder.decode(digits, desk.opg, desk.opg_read)
+    if kind == openpaygo.BUSY:
+        return done("busy", codes.TOKEN_BUSY, 0)     # no decision, no strike: try again
     if kind == openpaygo.INVALID:
         return invalid(desk, mono_s, desk.opg_lock)
     if kind == openpaygo.USED:

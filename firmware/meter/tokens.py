@@ -63,6 +63,7 @@ class TokenDesk:
         self.key = meter_key or None       # the key of revision key_rev (bytes)
         self.opg = None
         self._opg_decoder = None
+        self.opg_read = None  # type: object  # the app's reader of a parked value table
         if cfg.openpaygo_key:
             from meter.core import openpaygo
             self.opg = openpaygo.OpenPaygoState()

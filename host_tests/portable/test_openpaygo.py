@@ -214,3 +214,51 @@ def test_value_table_decides_as_without_it_and_survives_a_save():
     assert dec.table_advance(5, 10, True) == 10 and dec.table_bytes() is None
     assert dec.table_advance(5, 10 ** 6, True) == 990 and dec.table_count() == 4
     assert dec.table_bytes() is not None
+
+
+def test_a_parked_value_table_decides_from_the_file_and_refuses_a_wrong_one_as_busy():
+    # issue 11: between tokens the table leaves RAM; a decode reads its one entry from flash
+    tokens = ("928281013", "691836017", "150196130", "123456789", "717075020")
+    ram = op.OpenPaygoDecoder(KEY, START)
+    ram.table_reset()
+    ram.table_advance(3, 10 ** 6)
+    saved = bytes(ram.table_bytes())
+    parked = op.OpenPaygoDecoder(KEY, START)
+    assert parked.table_load(saved) and not parked.table_parked()
+    assert parked.table_park() and parked.table_parked() and parked._tab is None
+    assert parked.table_count() == 3 and parked.table_bytes() is None
+    assert parked.table_advance(10, 10 ** 6) == 0          # it must come back to be advanced
+    reads = []
+
+    def read(base):
+        reads.append(base)
+        o = parked.table_offset(base)
+        return saved[:parked.table_offset(0)] + saved[o:o + 4]
+    s1 = op.OpenPaygoState(18)
+    s2 = op.OpenPaygoState(18)
+    for digits in tokens:
+        assert parked.decode(digits, s2, read) == ram.decode(digits, s1), digits
+        assert s1 == s2
+    assert len(reads) == len(tokens)
+    # no file, a short one, another count's, another key's, a damaged entry: BUSY, unchanged
+    before = s2.to_bytes()
+    other = op.OpenPaygoDecoder(KEY, START)
+    other.table_reset()
+    other.table_advance(4, 10 ** 6)
+    later = bytes(other.table_bytes())
+    foreign = op.OpenPaygoDecoder(binascii.unhexlify("00" * 16), START)
+    foreign.table_reset()
+    alien = bytes(foreign.table_bytes())
+    damaged = bytearray(saved)
+    damaged[12:] = b"\xff" * (len(damaged) - 12)
+    for bad in (lambda b: None, lambda b: saved[:14],
+                lambda b: later[:12] + later[12 + 4 * b:16 + 4 * b],
+                lambda b: alien[:12] + alien[12 + 4 * b:16 + 4 * b],
+                lambda b: bytes(damaged[:12]) + bytes(damaged[12 + 4 * b:16 + 4 * b])):
+        assert parked.decode("928281013", s2, bad) == (op.BUSY, 0, -1)
+        assert parked.decode("928281013", s2) == (op.BUSY, 0, -1)       # no reader at all
+        assert s2.to_bytes() == before
+    # a wrong length or a non-digit needs no table: INVALID as ever
+    assert parked.decode("12345", s2, None) == (I, 0, -1)
+    # loading it again brings it back into RAM
+    assert parked.table_load(saved) and not parked.table_parked() and parked._tab is not None

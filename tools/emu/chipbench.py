@@ -88,6 +88,8 @@ def fresh():
     a = App(hw, cfg, serial=int(ident['serial']), meter_key=bytes.fromhex(ident['meter_key']),
             board=board.NAME, test_mode=hw.test_mode)
     a.boot()
+    while a.opg_table_step():      # as the background task leaves it: saved, parked on flash
+        wdt.feed()
     return a
 for name, digits in (('native', '%(native)s'), ('opg10', '%(opg10)s'), ('opg1000', '%(opg1000)s')):
     app = None
@@ -195,8 +197,10 @@ def measure():
         if not ok:
             raise RuntimeError("the on-chip script did not finish:\n" + text[-2000:])
         out = {}
-        for m in re.finditer(r"BENCH (\w+) (-?\d+)", text):
+        for m in re.finditer(r"BENCH (\w+) (-?\d+)( \w+)?", text):
             out[m.group(1)] = int(m.group(2))
+            if m.group(3):
+                out[m.group(1) + "_word"] = m.group(3).strip()
         out["boot_ms"] = first_decision_ms
         out["heap_boot"] = plain["boot"]
         out["heap_steady"] = plain["steady"]
@@ -244,10 +248,10 @@ def main():
          f["native_us"] <= 50000),
         ("  loading the token code at the 1st digit", "%.1f ms" % (f["native_load_us"] / 1000),
          "", None),
-        ("OpenPAYGO token at count 10, cold", "%.1f ms" % (f["opg10_us"] / 1000), "<= 500 ms",
-         f["opg10_us"] <= 500000),
-        ("OpenPAYGO token at count 1,000, cold", "%.1f ms" % (f["opg1000_us"] / 1000),
-         "<= 500 ms", f["opg1000_us"] <= 500000),
+        ("OpenPAYGO token at count 10, cold (%s)" % f.get("opg10_us_word"),
+         "%.1f ms" % (f["opg10_us"] / 1000), "<= 500 ms", f["opg10_us"] <= 500000),
+        ("OpenPAYGO token at count 1,000, cold (%s)" % f.get("opg1000_us_word"),
+         "%.1f ms" % (f["opg1000_us"] / 1000), "<= 500 ms", f["opg1000_us"] <= 500000),
         ("boot to the first decision", "%s ms" % f["boot_ms_production"], "", None),
     ]
     print("On-chip figures (emulated RP2040, 125 MHz cycle-counted, MicroPython 1.29 %s):"

@@ -57,6 +57,8 @@ UNDEFINED = const(5)    # values 996 and 997: authentic and used up, but the sta
                         # no meaning (no conforming encoder makes them); the caller does nothing
 INVALID = const(10)
 USED = const(11)
+BUSY = const(12)        # the value table on flash could not be read or is not this one: not
+                        # checked (no decision, no strike); the caller reloads the table
 
 _MAX_VALUE = const(995)
 _DISABLE_VALUE = const(998)
@@ -185,6 +187,8 @@ class OpenPaygoDecoder:
         self._tab = None               # the value table (see the module doc), or None
         self._tab_count = 0            # the count of entries >= _tab_cursor
         self._tab_cursor = 0           # entries below it are at _tab_count + 1 already
+        self._parked = False           # the table is at rest in its file, not in RAM
+        self._fp = -1                  # _fingerprint(), once worked out
 
     # --- the value table ------------------------------------------------------------------
 
@@ -198,10 +202,43 @@ class OpenPaygoDecoder:
             tab[b] = top + b
         self._tab_count = 0
         self._tab_cursor = 0
+        self._parked = False
 
     def table_count(self):
         """-> the count every table entry has reached (-1: no table)."""
-        return -1 if self._tab is None else self._tab_count
+        return -1 if self._tab is None and not self._parked else self._tab_count
+
+    def table_parked(self):
+        return self._parked
+
+    def table_park(self):
+        """Lets the RAM copy go once the table is saved (the caller's business) and between
+        counts -> True.  Decodes then read the one entry they need from the file: decode(...,
+        read), where read(base) gives the file's header (its first 12 bytes) followed by the
+        4 bytes at table_offset(base), or None (4 KB of heap less between tokens, issue 11).
+        table_load() brings the table back into RAM to be advanced."""
+        if self._tab is None or self._tab_cursor != 0:
+            return False
+        self._tab = None
+        self._parked = True
+        return True
+
+    def table_offset(self, base):
+        """-> where table_bytes() keeps the entry of token value base (after its header)."""
+        return struct.calcsize(_TABLE_HEAD) + 4 * base
+
+    def _parked_entry(self, base, read):
+        # the header again, each time: a file left by another key or count is not used
+        data = read(base) if read is not None else None
+        head = struct.calcsize(_TABLE_HEAD)
+        if data is None or len(data) != head + 4:
+            return -1
+        count, fingerprint, starting = struct.unpack_from(_TABLE_HEAD, data, 0)
+        code = struct.unpack_from("<I", data, head)[0]
+        if (count != self._tab_count or fingerprint != self._fingerprint()
+                or starting != self._starting_code or code > _CODE_MAX):
+            return -1
+        return code
 
     def table_advance(self, target, budget, boundary=False):
         """Moves the table towards count `target` by at most `budget` hashes -> hashes done.
@@ -230,9 +267,13 @@ class OpenPaygoDecoder:
         return done
 
     def _fingerprint(self):
-        # code 1 of value chain 0: ties a saved table to this key and starting code
-        code = fold_word(self._ks, self._start_top)
-        return code - _CODE_FOLD if code > _CODE_MAX else code
+        # code 1 of value chain 0: ties a saved table to this key and starting code (kept:
+        # a parked table's header is checked at every decode)
+        code = self._fp
+        if code < 0:
+            code = fold_word(self._ks, self._start_top)
+            code = self._fp = code - _CODE_FOLD if code > _CODE_MAX else code
+        return code
 
     def table_bytes(self):
         """-> the table as saved on flash (only between counts: the cursor at 0), or None."""
@@ -269,12 +310,14 @@ class OpenPaygoDecoder:
             tab[b] = code
         self._tab_count = count
         self._tab_cursor = 0
+        self._parked = False
         return True
 
-    def decode(self, digits, state):
+    def decode(self, digits, state, read=None):
         """-> (kind, value, count).  Accepted (ADD, SET, DISABLE, SYNC, UNDEFINED): value is
-        the raw 0-999 value, count the token's count, and state is updated.  INVALID or USED:
-        (kind, 0, -1) and state is unchanged.  Never raises on any input string."""
+        the raw 0-999 value, count the token's count, and state is updated.  INVALID, USED
+        or BUSY (a parked table that `read` could not give): (kind, 0, -1) and state is
+        unchanged.  Never raises on any input string."""
         token = self._parse(digits)
         if token < 0:
             return INVALID, 0, -1
@@ -307,13 +350,18 @@ class OpenPaygoDecoder:
         scan_n = 0
         scan_code = self._start_top + base
         tab = self._tab
-        if tab is not None:
+        if tab is not None or self._parked:
             tn = self._tab_count + (1 if base < self._tab_cursor else 0)
             # at or below the lowest count an Add token can be accepted at, nothing is skipped
             # that could be accepted, except the lower part of a counter-sync token's window
             if tn <= last - _OLDER + 1 or tn == 0:
                 scan_n = tn
-                scan_code = tab[base]
+                if tab is not None:
+                    scan_code = tab[base]
+                else:
+                    scan_code = self._parked_entry(base, read)
+                    if scan_code < 0:
+                        return BUSY, 0, -1
                 if n < tn:
                     n = tn
                     code = scan_code
