@@ -42,3 +42,42 @@ def test_spec_codes_exist():
 def test_docs_are_up_to_date():
     with open(os.path.join(ROOT, "docs", "codes.md")) as f:
         assert f.read() == gen_codes_doc.render(), "run tools/gen_codes_doc.py"
+
+
+def _firmware_sources():
+    top = os.path.join(ROOT, "firmware")
+    for d, _, files in os.walk(top):
+        for f in sorted(files):
+            if f.endswith(".py"):
+                path = os.path.join(d, f)
+                yield os.path.relpath(path, top), open(path).read()
+
+
+def test_the_firmware_never_imports_the_code_numbers_and_compiles_in_the_right_ones():
+    # issue 11: on a board each code name cost a qstr and a dict slot in every module that
+    # used it; modules now compile in `_NAME = const(n)`, held here to meter.core.codes
+    import ast
+    numbers = {k: v for k, v in vars(codes).items() if k.isupper() and isinstance(v, int)}
+    checked = 0
+    for rel, text in _firmware_sources():
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [a.name for a in node.names]
+                assert node.module != "meter.core.codes", rel
+                assert not (node.module == "meter.core" and "codes" in names), rel
+            elif isinstance(node, ast.Import):
+                assert "meter.core.codes" not in [a.name for a in node.names], rel
+        if rel == os.path.join("meter", "core", "codes.py"):
+            continue
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "id", None) == "const"):
+                name = node.targets[0].id
+                if name.startswith("_") and name[1:] in numbers:
+                    value = ast.literal_eval(node.value.args[0])
+                    assert value == numbers[name[1:]], (rel, name, value)
+                    checked += 1
+    assert checked > 100

@@ -33,7 +33,7 @@ import os
 from micropython import const
 
 from meter import overlay
-from meter.core import calendar, codes, policy, pulsestore
+from meter.core import calendar, policy, pulsestore
 from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, from_unix
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, Meter
@@ -44,6 +44,27 @@ from meter.drivers.ticks import diff as ticks_diff
 from meter.eventlog import EventLog
 from meter.storage import RecordStore
 from meter.tokens import TokenDesk, native_key_bytes
+
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_RTC_NO_ANSWER = const(34)
+_RTC_BAD_DATA = const(35)
+_KEYPAD_LOCKED = const(44)
+_ENTRY_TIMEOUT = const(52)
+_RELAY_FAILED = const(60)
+_STORAGE_ERROR = const(61)
+_RECORD_CORRUPT = const(62)
+_WATCHDOG_RESET = const(63)
+_BOOT = const(90)
+_TIME_PROVISIONED = const(102)
+_RTC_CORRECTED = const(104)
+_NO_KEY = const(110)
+_UNSAVED_RESTORED = const(111)
+_CONFIG_ERROR = const(129)
+_STORAGE_FORMATTED = const(150)
+_MAINTENANCE = const(151)
+_TOKEN_BUSY = const(152)
 
 FIRMWARE_VERSION = "0.1.0"
 _RECORD = ("meter.core.record",)
@@ -79,7 +100,7 @@ class App:
         # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
         # configuration holds cuts too: config_refused.)
         self.identity_error = identity_error
-        self.fault_code = 0 if self.desk.key_ok() else codes.NO_KEY
+        self.fault_code = 0 if self.desk.key_ok() else _NO_KEY
         if self.fault_code and identity_error is None:
             self.identity_error = "no meter key of %d bytes" % native_key_bytes()
         self.meter.fault_hold = self.fault_code
@@ -141,10 +162,10 @@ class App:
             status = rtc.read_time(f)
             osf = rtc.osc_stopped() if status == 0 else False
         except OSError:
-            status = codes.RTC_NO_ANSWER
+            status = _RTC_NO_ANSWER
             osf = False
         if status == 0 and not 2000 <= f[0] <= 2099:
-            status = codes.RTC_BAD_DATA
+            status = _RTC_BAD_DATA
         self.rtc_status = status
         self.osf = osf
         if status == 0:
@@ -183,7 +204,7 @@ class App:
         minute, second = from_unix(utc)
         self._tick()
         hi_m, hi_s = from_unix(utc + 1)
-        self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, codes.TIME_PROVISIONED)
+        self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, _TIME_PROVISIONED)
         self._write_rtc(minute, second)
         self.hw.rtc.clear_osf()
         m = self.meter
@@ -204,8 +225,8 @@ class App:
         self.config_error = message[:80]
         # the defaults are not the rules the utility chose: no cut on them
         if not self.meter.fault_hold:
-            self.meter.fault_hold = codes.CONFIG_ERROR
-        self.meter.event(codes.CONFIG_ERROR, 1 if not_json else 2)
+            self.meter.fault_hold = _CONFIG_ERROR
+        self.meter.event(_CONFIG_ERROR, 1 if not_json else 2)
 
     # --- boot ----------------------------------------------------------------------------
 
@@ -214,7 +235,7 @@ class App:
         A reboot never cuts supply unless the core decides so on a trusted clock."""
         m = self.meter
         now_ms = self._tick()
-        status = codes.STORAGE_ERROR
+        status = _STORAGE_ERROR
         payload = None
         if getattr(self.hw, "storage_ok", True):
             payload, status = self.store.load()
@@ -223,26 +244,26 @@ class App:
             try:
                 record.unpack(m, payload)
             except ValueError:
-                status = codes.RECORD_CORRUPT
+                status = _RECORD_CORRUPT
             finally:
                 overlay.release(_RECORD)
         self.log.load()
         self._opg_table_load()
-        m.event(codes.BOOT, 0)
-        if self.fault_code == codes.NO_KEY:
-            m.event(codes.NO_KEY)
+        m.event(_BOOT, 0)
+        if self.fault_code == _NO_KEY:
+            m.event(_NO_KEY)
         if getattr(self.hw, "storage_formatted", False):
-            m.event(codes.STORAGE_FORMATTED)
+            m.event(_STORAGE_FORMATTED)
         if getattr(self.hw, "maintenance", False):
-            m.event(codes.MAINTENANCE)
+            m.event(_MAINTENANCE)
         reset = getattr(self.hw, "watchdog_reset", None)
         if reset is not None and reset():
-            m.event(codes.WATCHDOG_RESET)
+            m.event(_WATCHDOG_RESET)
         if status != 0:
             self.storage_code = status
             m.lost_record()
-            if status == codes.STORAGE_ERROR:
-                m.event(codes.STORAGE_ERROR)
+            if status == _STORAGE_ERROR:
+                m.event(_STORAGE_ERROR)
         else:
             self._restore_unsaved()
         # the relay state stored is what the household had; the core re-decides from there
@@ -281,7 +302,7 @@ class App:
         if got[0] > 0:                 # (4,095: at least that)
             m.clock.powered_since_record(got[0])
         if got[1] or got[2]:
-            m.event(codes.UNSAVED_RESTORED, got[1] + got[2])
+            m.event(_UNSAVED_RESTORED, got[1] + got[2])
 
     def _save_unsaved(self, seq=-1):
         """Writes the store when what it would hold changed (every step that counted pulses,
@@ -330,7 +351,7 @@ class App:
             # the RTC reads a time outside the proven interval (or its oscillator stopped):
             # it is what is wrong; it gets the estimate, which lies inside the interval
             if self._set_rtc():
-                m.event(codes.RTC_CORRECTED, m.clock.rtc_code)
+                m.event(_RTC_CORRECTED, m.clock.rtc_code)
         self._after_change(now_ms, was_closed)
         self._save_unsaved()
         return m.supply
@@ -358,7 +379,7 @@ class App:
         if relay.failed != self._relay_failed:
             self._relay_failed = relay.failed
             if relay.failed:
-                self.meter.event(codes.RELAY_FAILED, 1 if relay.state else 0)
+                self.meter.event(_RELAY_FAILED, 1 if relay.state else 0)
 
     def _indicators(self, now_ms, closed):
         """Supply LED = relay closed; alert LED = low credit, an untrusted clock or a fault;
@@ -380,7 +401,7 @@ class App:
 
     def commit(self):
         self.meter.settle()                 # the standing charges due go into this record
-        if self.storage_code == codes.STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
+        if self.storage_code == _STORAGE_ERROR and not getattr(self.hw, "storage_ok", True):
             self.meter.committed()          # nothing to write to; supply stays on
             return False
         # the record's layout is loaded for the commit only (48 a day; issue 11, heap)
@@ -393,8 +414,8 @@ class App:
         self._ps_age = -1
         status = self.store.commit(payload)
         if status != 0:
-            self.storage_code = codes.STORAGE_ERROR
-            self.meter.event(codes.STORAGE_ERROR)
+            self.storage_code = _STORAGE_ERROR
+            self.meter.event(_STORAGE_ERROR)
             return False
         self.commits += 1
         self.meter.committed()
@@ -441,8 +462,8 @@ class App:
         entry.locked_until_ms = (now_ms + left * 1000) & 0x3FFFFFFF if left else -1
         action = entry.press(k, now_ms)
         if action == keys.IGNORED and left and k in "0123456789":
-            self.last_result = ("locked", codes.KEYPAD_LOCKED, left)
-            self.display.result(codes.KEYPAD_LOCKED, left, now_ms)
+            self.last_result = ("locked", _KEYPAD_LOCKED, left)
+            self.display.result(_KEYPAD_LOCKED, left, now_ms)
             return
         if entry.active():
             self.desk.ready()          # the token code loads while the digits are typed
@@ -476,11 +497,11 @@ class App:
         if lag:
             # the value table is rebuilding: a decode now could walk thousands of hashes
             # (watchdog).  Nothing changes, no lockout strike: try again later.
-            result = ("busy", codes.TOKEN_BUSY, lag, None)
+            result = ("busy", _TOKEN_BUSY, lag, None)
         else:
             result = self.desk.enter(digits, status, self.osf, self.rtc_minute,
                                      self.rtc_second, self.mono_s)
-            if result[1] == codes.TOKEN_BUSY:
+            if result[1] == _TOKEN_BUSY:
                 self._opg_table_load()     # the parked table's file failed it: reloaded
         if result[3] is not None:
             self._set_rtc()
@@ -509,7 +530,7 @@ class App:
             self._write_rtc(clock.minute, clock.second)
             self.hw.rtc.clear_osf()
         except OSError:
-            self.meter.event(codes.RTC_NO_ANSWER)
+            self.meter.event(_RTC_NO_ANSWER)
             return False
         return True
 
@@ -680,7 +701,7 @@ class App:
         """The keypad task's timeout check: typed digits left for 30 s are discarded."""
         if self.entry.tick(now_ms) == keys.TIMEOUT:
             self.desk.done_typing()
-            self.display.result(codes.ENTRY_TIMEOUT, 0, now_ms)
+            self.display.result(_ENTRY_TIMEOUT, 0, now_ms)
 
     def ui_step(self, now_ms=None):
         """What the keypad and display tasks do besides scanning: entry timeout, then the

@@ -12,10 +12,42 @@ before it is applied: "15.00EUR CREDIT" / "5.00EUR DEBT".
 """
 from micropython import const
 
-from meter.core import calendar, codes, policy
+from meter.core import calendar, codetext, policy
 from meter.core import meter as meter_mod
 from meter.core.clock import EPOCH_2000_UNIX
 from meter.drivers.ticks import diff as ticks_diff
+
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_SUPPLY_ON = const(0)
+_ARMED = const(16)
+_LOW_CREDIT_1 = const(17)
+_LOW_CREDIT_2 = const(18)
+_EMERGENCY_OFFER = const(19)
+_CUT_CANCELLED = const(21)
+_TOKEN_ACCEPTED = const(40)
+_TOKEN_INVALID = const(41)
+_TOKEN_USED = const(42)
+_TOKEN_OLD = const(43)
+_KEYPAD_LOCKED = const(44)
+_TOKEN_LENGTH = const(45)
+_KEY_CHANGED = const(46)
+_TIME_SET = const(47)
+_TOKEN_RECONNECT = const(48)
+_TOKEN_NOCUT = const(49)
+_TOKEN_CLEAR = const(50)
+_TOKEN_EMERGENCY = const(51)
+_ENTRY_TIMEOUT = const(52)
+_TOKEN_TIME_BAD = const(53)
+_TOKEN_REFUSED = const(54)
+_RELAY_FAILED = const(60)
+_EMERGENCY_TAKEN = const(72)
+_COLD_HOLD_ON = const(122)
+_COLD_HOLD_OFF = const(123)
+_PROTECT_SET = const(124)
+_CONFIG_ERROR = const(129)
+_PROTECTED_CUSTOMER = const(130)
 
 _RESULT_MS = const(5000)
 _PAGE_MS = const(30000)
@@ -58,16 +90,16 @@ def _amount_line(cents, currency, label):
 
 # second line of a token result, for results that carry no amount
 _HINTS = {
-    codes.TOKEN_INVALID: "CHECK AND RETYPE",
-    codes.TOKEN_USED: "ALREADY ENTERED",
-    codes.TOKEN_OLD: "ASK A NEW TOKEN",
-    codes.TOKEN_LENGTH: "NEED 20 DIGITS",
-    codes.TOKEN_RECONNECT: "NO CUT TODAY",
-    codes.CUT_CANCELLED: "NO CUT TODAY",
-    codes.TOKEN_CLEAR: "ALERTS CLEARED",
-    codes.ENTRY_TIMEOUT: "TYPE IT AGAIN",
-    codes.TOKEN_TIME_BAD: "CALL SUPPLIER",
-    codes.TOKEN_REFUSED: "CALL SUPPLIER",
+    _TOKEN_INVALID: "CHECK AND RETYPE",
+    _TOKEN_USED: "ALREADY ENTERED",
+    _TOKEN_OLD: "ASK A NEW TOKEN",
+    _TOKEN_LENGTH: "NEED 20 DIGITS",
+    _TOKEN_RECONNECT: "NO CUT TODAY",
+    _CUT_CANCELLED: "NO CUT TODAY",
+    _TOKEN_CLEAR: "ALERTS CLEARED",
+    _ENTRY_TIMEOUT: "TYPE IT AGAIN",
+    _TOKEN_TIME_BAD: "CALL SUPPLIER",
+    _TOKEN_REFUSED: "CALL SUPPLIER",
 }
 _PROTECT_LABELS = ("MEDICAL", "WEATHER", "COLD", "PROTECT")
 
@@ -152,7 +184,7 @@ class Display:
             if split is not None:
                 cur = app.cfg.currency
                 return [_amount_line(split[0], cur, "CREDIT"), _amount_line(split[1], cur, "DEBT")]
-            return [fit(codes.text(self._result_code)), fit(self._detail())]
+            return [fit(codetext.text(self._result_code)), fit(self._detail())]
         if entry.page >= 0 and ticks_diff(now, self._touch_ms) < _PAGE_MS:
             return self._page(entry.page, entry.subpage)
         return self._idle()
@@ -160,19 +192,19 @@ class Display:
     def _detail(self):
         code = self._result_code
         v = self._result_value
-        if code == codes.TOKEN_ACCEPTED or code == codes.EMERGENCY_TAKEN:
+        if code == _TOKEN_ACCEPTED or code == _EMERGENCY_TAKEN:
             return "+" + self._money(v)
-        if code == codes.KEYPAD_LOCKED or (code == codes.TOKEN_INVALID and v > 0):
+        if code == _KEYPAD_LOCKED or (code == _TOKEN_INVALID and v > 0):
             return "WAIT %d:%02d" % (v // 60, v % 60)
-        if code == codes.TOKEN_NOCUT:
+        if code == _TOKEN_NOCUT:
             return "%d DAYS" % v
-        if code == codes.TOKEN_EMERGENCY:
+        if code == _TOKEN_EMERGENCY:
             return "AMOUNT " + self._money(v)
-        if code == codes.KEY_CHANGED:
+        if code == _KEY_CHANGED:
             return "KEY REVISION %d" % v
-        if code == codes.TIME_SET:
+        if code == _TIME_SET:
             return self._when(self.app.meter.minute)
-        if code == codes.PROTECT_SET or code == codes.PROTECTED_CUSTOMER:
+        if code == _PROTECT_SET or code == _PROTECTED_CUSTOMER:
             return self._protection(v // 10000)
         return _HINTS.get(code, "")
 
@@ -208,29 +240,29 @@ class Display:
             if phase == 1:
                 if c.ec_active:
                     return [line1, _two("EMERG. LEFT", money(c.ec_amount - c.ec_used()))]
-                return [line1, fit(codes.text(codes.EMERGENCY_OFFER))]
+                return [line1, fit(codetext.text(_EMERGENCY_OFFER))]
             if phase > 1:
                 phase -= 1
         if bad_cfg and phase == 1:
-            return [line1, fit(codes.text(codes.CONFIG_ERROR))]
+            return [line1, fit(codetext.text(_CONFIG_ERROR))]
         if armed:
-            return [line1, fit(codes.text(codes.ARMED))]
+            return [line1, fit(codetext.text(_ARMED))]
         return [line1, fit(self._main_line())]
 
     def _main_line(self):
         app = self.app
         m = app.meter
         if app.storage_code:
-            return codes.text(app.storage_code)
+            return codetext.text(app.storage_code)
         if app.fault_code:
-            return codes.text(app.fault_code)
+            return codetext.text(app.fault_code)
         if not m.clock.trusted:
-            return codes.text(m.clock.code)
+            return codetext.text(m.clock.code)
         if app.hw.relay.failed:
-            return codes.text(codes.RELAY_FAILED)
-        if m.reason == codes.SUPPLY_ON and m.warn_level:
-            return codes.text(codes.LOW_CREDIT_1 if m.warn_level == 1 else codes.LOW_CREDIT_2)
-        return codes.text(m.reason)
+            return codetext.text(_RELAY_FAILED)
+        if m.reason == _SUPPLY_ON and m.warn_level:
+            return codetext.text(_LOW_CREDIT_1 if m.warn_level == 1 else _LOW_CREDIT_2)
+        return codetext.text(m.reason)
 
     def _when(self, minute):
         cfg = self.app.cfg
@@ -278,13 +310,13 @@ class Display:
                 sign = "-" if tenths < 0 else ""
                 tenths = -tenths if tenths < 0 else tenths
                 return [_two("METER TEMP.", "%s%d.%dC" % (sign, tenths // 10, tenths % 10)),
-                        fit(codes.text(codes.COLD_HOLD_ON if m.cold_home
-                                       else codes.COLD_HOLD_OFF))]
+                        fit(codetext.text(_COLD_HOLD_ON if m.cold_home
+                                       else _COLD_HOLD_OFF))]
             if sub == 0:
                 r = app.last_result
                 if r is None:
                     return [fit("LAST TOKEN"), fit("NONE")]
-                return [fit("LAST TOKEN"), fit(codes.text(r[1]))]
+                return [fit("LAST TOKEN"), fit(codetext.text(r[1]))]
             nc = app.next_cut_minute()
             return [fit("NEXT CUT"), fit(self._when(nc) if nc >= 0 else "NONE PLANNED")]
         # page D: clock, error code, then the event log newest first
@@ -297,17 +329,17 @@ class Display:
             return [fit(label + " +-" + error_text(m.clock.error_s)), fit(self._when(m.minute))]
         if sub == 1:
             err = app.storage_code or app.fault_code or \
-                (codes.RELAY_FAILED if app.hw.relay.failed else 0) or \
+                (_RELAY_FAILED if app.hw.relay.failed else 0) or \
                 (0 if m.clock.trusted else m.clock.code) or \
-                (codes.CONFIG_ERROR if getattr(app, "config_error", None) else 0)
-            return [fit("ERROR CODE %d" % err), fit(codes.text(err) if err else "NO ERROR")]
+                (_CONFIG_ERROR if getattr(app, "config_error", None) else 0)
+            return [fit("ERROR CODE %d" % err), fit(codetext.text(err) if err else "NO ERROR")]
         events = app.log.newest(sub - 1)
         if len(events) < sub - 1:
             return [fit("END OF LOG"), fit("%d EVENTS" % len(events))]
         utc, trusted, mono, code, value = events[sub - 2]
         if utc is None:
             # logged while the clock was unknown: no date rather than a false one
-            return [fit("E%d NO DATE" % code), fit(codes.text(code))]
+            return [fit("E%d NO DATE" % code), fit(codetext.text(code))]
         t = calendar.local_time(utc, app.cfg.tz_std_minutes * 60, app.cfg.tz_eu_dst)
         return [fit("E%d %02d/%02d %02d:%02d" % (code, t[2], t[1], t[3], t[4])),
-                fit(codes.text(code))]
+                fit(codetext.text(code))]

@@ -22,7 +22,22 @@ steady-state check works on small ints and allocates nothing.
 """
 from micropython import const
 
-from meter.core import codes
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_CLOCK_NOT_SET = const(30)
+_OSC_STOPPED = const(31)
+_CLOCK_BACKWARDS = const(32)
+_CLOCK_JUMPED = const(33)
+_CLOCK_TOO_EARLY = const(36)
+_CLOCK_TOO_LATE = const(37)
+_TOKEN_ACCEPTED = const(40)
+_TIME_SET = const(47)
+_TOKEN_TIME_BAD = const(53)
+_CLOCK_UNSURE = const(100)
+_CLOCK_CONFLICT = const(101)
+_TIME_CHALLENGE = const(105)
+
 
 EPOCH_2000_UNIX = const(946684800)
 CHALLENGE_LIMIT = const(100000)  # 5 digits on the LCD
@@ -78,10 +93,10 @@ class ClockTrust:
         self.hi_second = 0
         self.error_s = -1
         # why the interval is unbounded or too wide (0 = no reason recorded); persisted
-        self.why = codes.CLOCK_NOT_SET
+        self.why = _CLOCK_NOT_SET
         self.rtc_code = 0             # the last reading against the interval: 0 or a fault
         self.trusted = False
-        self.code = codes.CLOCK_NOT_SET
+        self.code = _CLOCK_NOT_SET
         self.changed = False          # trust or code changed at the last check/anchor
         self.trust_changed = False
         # the best estimate (billing, display): the RTC while it agrees, else carried
@@ -127,12 +142,12 @@ class ClockTrust:
         """After the record is loaded: the first reading carries the stored interval across
         the time the controller was off."""
         self._boot = True
-        self._conflict = self.why == codes.CLOCK_CONFLICT
+        self._conflict = self.why == _CLOCK_CONFLICT
         if self.p_rtc_min == _RATE_BAD:
             self.rtc_rate_ok = False
         self._set_reference(self.p_lo_min, self.p_lo_sec, -1, 0, self._mono)
         self._publish()
-        self.code = self.why if self.why else codes.CLOCK_UNSURE
+        self.code = self.why if self.why else _CLOCK_UNSURE
 
     def powered_since_record(self, age_s):
         """At boot, after loaded(): the battery-backed store proves the controller ran age_s
@@ -176,24 +191,24 @@ class ClockTrust:
     def _carry(self, status, osf, minute, second, mono_s):
         """The first reading after a boot: lo is the stored lower bound; hi is the stored upper
         bound plus the RTC's elapsed time (with drift), only if the RTC can vouch for it."""
-        why = self.why if self.why else codes.CLOCK_UNSURE
+        why = self.why if self.why else _CLOCK_UNSURE
         hi_min = -1
         hi_sec = 0
         if self.p_hi_min >= 0 and self.p_rtc_min >= 0:
             if status != 0:
                 why = status
             elif osf:
-                why = codes.OSC_STOPPED
+                why = _OSC_STOPPED
             else:
                 dm = minute - self.p_rtc_min
                 if dm < -1:
-                    why = codes.CLOCK_BACKWARDS
+                    why = _CLOCK_BACKWARDS
                 elif dm > self.cfg.max_off_days * 1440:
-                    why = codes.CLOCK_TOO_LATE
+                    why = _CLOCK_TOO_LATE
                 else:
                     e = dm * 60 + second - self.p_rtc_sec
                     if e < -_RTC_SLACK_S:
-                        why = codes.CLOCK_BACKWARDS
+                        why = _CLOCK_BACKWARDS
                     else:
                         if e < 0:
                             e = 0
@@ -286,9 +301,9 @@ class ClockTrust:
             self.why = 0
             code = 0
         else:
-            code = self.why if self.why else codes.CLOCK_UNSURE
+            code = self.why if self.why else _CLOCK_UNSURE
             if not self._bounded and code == 0:
-                code = codes.CLOCK_UNSURE
+                code = _CLOCK_UNSURE
         self.trust_changed = trusted != self.trusted
         self.changed = self.trust_changed or code != self.code
         self.trusted = trusted
@@ -308,25 +323,25 @@ class ClockTrust:
         self._hi = self._thi
         rc = status
         if rc == 0 and osf:
-            rc = codes.OSC_STOPPED
+            rc = _OSC_STOPPED
         if rc == 0 and minute < self.build_minute:
-            rc = codes.CLOCK_TOO_EARLY
+            rc = _CLOCK_TOO_EARLY
         r = 0
         if rc == 0:
             dm = minute - self._base
             if dm > _FAR_MIN:
-                rc = codes.CLOCK_JUMPED if self._bounded else codes.CLOCK_TOO_LATE
+                rc = _CLOCK_JUMPED if self._bounded else _CLOCK_TOO_LATE
             elif dm < -_FAR_MIN:
-                rc = codes.CLOCK_BACKWARDS
+                rc = _CLOCK_BACKWARDS
             else:
                 r = dm * 60 + second
                 if r < self._lo - _RTC_SLACK_S:
-                    rc = codes.CLOCK_BACKWARDS
+                    rc = _CLOCK_BACKWARDS
                 elif self._bounded:
                     if r > self._hi + _RTC_SLACK_S:
-                        rc = codes.CLOCK_JUMPED
+                        rc = _CLOCK_JUMPED
                 elif r > self._lo + self.cfg.max_off_days * 86400:
-                    rc = codes.CLOCK_TOO_LATE
+                    rc = _CLOCK_TOO_LATE
         rate_was_ok = self.rtc_rate_ok
         if status == 0 and not osf:
             # the chip is counting: its elapsed time from here can carry hi over a power-off,
@@ -435,24 +450,24 @@ class ClockTrust:
         a_hi = (hi_minute - base) * 60 + hi_second if a_bounded else 0
         if a_bounded and a_hi < a_lo:
             a_hi = a_lo
-        weak = source == codes.TOKEN_ACCEPTED
+        weak = source == _TOKEN_ACCEPTED
         result = 0
-        challenge = source == codes.TIME_CHALLENGE
+        challenge = source == _TIME_CHALLENGE
         if a_bounded and a_hi < lo and not weak and not challenge:
-            return codes.TOKEN_TIME_BAD
+            return _TOKEN_TIME_BAD
         if challenge and not (bounded and a_lo > hi):
             # a challenge token is fresh (made for the code shown): its lower bound replaces
             # lo, also below it (lo may have been raised by a set-time token from a vending
             # clock ahead; lowering lo only widens the interval on the side that delays a cut)
             lo = a_lo
-        if source == codes.TIME_SET:
+        if source == _TIME_SET:
             a_bounded = False
         if weak:
             if bounded and a_lo > hi:
                 hi = a_lo
                 self._conflict = True
-                self.why = codes.CLOCK_CONFLICT
-                result = codes.CLOCK_CONFLICT
+                self.why = _CLOCK_CONFLICT
+                result = _CLOCK_CONFLICT
         elif bounded and a_lo > hi:
             # the statement and the proven interval disagree: take the hull, never the
             # convenient side (a cut must wait for agreement)
@@ -462,8 +477,8 @@ class ClockTrust:
             else:
                 bounded = False
             self._conflict = True
-            self.why = codes.CLOCK_CONFLICT
-            result = codes.CLOCK_CONFLICT
+            self.why = _CLOCK_CONFLICT
+            result = _CLOCK_CONFLICT
         else:
             if a_lo > lo:
                 lo = a_lo

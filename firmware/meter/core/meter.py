@@ -8,9 +8,38 @@ recomputed only when the local day changes, events go into a preallocated ring.
 """
 from micropython import const
 
-from meter.core import calendar, codes, policy
+from meter.core import calendar, policy
 from meter.core.clock import ClockTrust
 from meter.core.credit import Credit
+
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_SUPPLY_ON = const(0)
+_NO_CREDIT = const(1)
+_LIMITED = const(14)
+_LIMITER_TRIP = const(15)
+_ARMED = const(16)
+_LOW_CREDIT_1 = const(17)
+_LOW_CREDIT_2 = const(18)
+_EMERGENCY_OFFER = const(19)
+_CUT_CANCELLED = const(21)
+_CLOCK_TRUSTED = const(39)
+_TOKEN_NOCUT = const(49)
+_RECORD_CORRUPT = const(62)
+_TOPUP = const(70)
+_DEBT_RECOVERED = const(71)
+_EMERGENCY_TAKEN = const(72)
+_RELAY_OPENED = const(91)
+_RELAY_CLOSED = const(92)
+_BUTTON = const(93)
+_PROTECT_CHANGED = const(95)
+_COLD_HOLD_ON = const(122)
+_COLD_HOLD_OFF = const(123)
+_PROTECT_SET = const(124)
+_PROTECT_ENDED = const(125)
+_TRUST_READING = const(126)
+_WARNING_START = const(128)
 
 _DAY0 = const(10957)          # unix day number of 2000-01-01
 # Consumption checkpoint (METER.md §9): committed once 30 min have passed AND 0.1 kWh is
@@ -134,7 +163,7 @@ class Meter:
         self.untrusted_s = 0          # always 0 now (the record keeps the field; see _standing)
         self.standing_due = 0         # standing charges counted, taken at the next commit
         # runtime
-        self.reason = codes.SUPPLY_ON
+        self.reason = _SUPPLY_ON
         self.minute = 0
         self.second = 0
         self.mono_s = 0
@@ -159,7 +188,7 @@ class Meter:
         self.desk = None              # the token layer, whose state joins the record
         self.trusted_prev = False     # trust at the last decision (restored from the record)
         self.alerts_cleared = False
-        self.trust_source = codes.TRUST_READING  # what the next trust change comes from
+        self.trust_source = _TRUST_READING  # what the next trust change comes from
         self.temp_q = TEMP_UNKNOWN    # DS3231 temperature, quarter degrees C
         self.cold_since = 0           # mono_s the cold-home hold came on
         # event ring: (code, value) pairs waiting for the app to log them
@@ -210,7 +239,7 @@ class Meter:
         if dt < 0:
             dt = 0
         self.mono_s = mono_s
-        self.trust_source = codes.TRUST_READING
+        self.trust_source = _TRUST_READING
         # the pulses since the last step were drawn under the tariff of that step (on a board a
         # second ago; in the event-driven simulator, steps land on every tariff switch, so this
         # is exact there too); the first step after boot takes the rate of its own reading
@@ -224,7 +253,7 @@ class Meter:
         logged = 0
         if clock.trusted != self.trusted_prev:
             # logged by _sync_trust, with the source that changed it
-            logged = codes.CLOCK_TRUSTED if clock.trusted else clock.code
+            logged = _CLOCK_TRUSTED if clock.trusted else clock.code
         elif clock.changed and clock.code:
             logged = clock.code
             self.event(logged)
@@ -284,7 +313,7 @@ class Meter:
         vending token, network time), and logs it once with that source as the value."""
         trusted = self.clock.trusted
         if trusted != self.trusted_prev:
-            self.event(codes.CLOCK_TRUSTED if trusted else self.clock.code, self.trust_source)
+            self.event(_CLOCK_TRUSTED if trusted else self.clock.code, self.trust_source)
             self.commit = COMMIT_NOW
             if trusted:
                 self._trust_gained()
@@ -324,7 +353,7 @@ class Meter:
         level = self.credit.warning_level()
         if level != self.warn_level:
             if level > self.warn_level:
-                self.event(codes.LOW_CREDIT_1 if level == 1 else codes.LOW_CREDIT_2,
+                self.event(_LOW_CREDIT_1 if level == 1 else _LOW_CREDIT_2,
                            self.credit.credit_left())
             self.warn_level = level
         if level == 0:
@@ -334,7 +363,7 @@ class Meter:
             # once there is one), so that lo - warn_since never overstates the notice given
             self.warn_since = self.hi_ceil()
             if self.warn_since >= 0:
-                self.event(codes.WARNING_START, self.credit.credit_left())
+                self.event(_WARNING_START, self.credit.credit_left())
         self._offer()
 
     def _offer(self):
@@ -348,7 +377,7 @@ class Meter:
             return
         if self.cfg.emergency_auto and credit.credit_left() < self.cfg.disconnect_threshold:
             credit.accept_emergency()
-            self.event(codes.EMERGENCY_TAKEN, avail)
+            self.event(_EMERGENCY_TAKEN, avail)
             self.commit = COMMIT_NOW
             self.ec_offer_since = -1
             return
@@ -356,7 +385,7 @@ class Meter:
             # as the warning: from the proven upper bound, once there is one
             self.ec_offer_since = self.hi_ceil()
             if self.ec_offer_since >= 0:
-                self.event(codes.EMERGENCY_OFFER, avail)
+                self.event(_EMERGENCY_OFFER, avail)
                 self.commit = COMMIT_NOW
 
     # --- protections with an end date, cold-home hold ------------------------------------
@@ -384,7 +413,7 @@ class Meter:
 
     def _ended(self, kind):
         self._protect(kind, -1)
-        self.event(codes.PROTECT_ENDED, kind)
+        self.event(_PROTECT_ENDED, kind)
         self.commit = COMMIT_NOW
 
     def _protect(self, kind, until):
@@ -410,7 +439,7 @@ class Meter:
         if 0 <= until <= self.minute:
             until = -1
         self._protect(kind, until)
-        self.event(codes.PROTECT_SET, kind * 10000 + (
+        self.event(_PROTECT_SET, kind * 10000 + (
             0 if until < 0 else 9999 if until == NO_END else (until - self.minute) // 1440))
         self.commit = COMMIT_NOW
         return self._decide()
@@ -443,7 +472,7 @@ class Meter:
             if cfg.cold_hold and q != TEMP_UNKNOWN and q * 10 < cfg.cold_hold_below * 4:
                 self.cold_home = True
                 self.cold_since = self.mono_s
-                self.event(codes.COLD_HOLD_ON, q * 10 // 4)
+                self.event(_COLD_HOLD_ON, q * 10 // 4)
                 self.commit = COMMIT_NOW
             return
         if not cfg.cold_hold or (
@@ -451,7 +480,7 @@ class Meter:
                 q * 10 >= (cfg.cold_hold_below + cfg.cold_hold_hysteresis) * 4 and
                 self.mono_s - self.cold_since >= cfg.cold_hold_min_s):
             self.cold_home = False
-            self.event(codes.COLD_HOLD_OFF, q * 10 // 4 if q != TEMP_UNKNOWN else 0)
+            self.event(_COLD_HOLD_OFF, q * 10 // 4 if q != TEMP_UNKNOWN else 0)
             self.commit = COMMIT_NOW
 
     def _fill(self, s, lc, m, span):
@@ -500,7 +529,7 @@ class Meter:
             self.supply = supply
             if supply == policy.OPEN:
                 self.open_reason = dec.reason
-                if dec.reason == codes.LIMITER_TRIP:
+                if dec.reason == _LIMITER_TRIP:
                     self.trip_mono = self.mono_s
             self._relay_event(old, supply, dec.reason)
             self.commit = COMMIT_NOW
@@ -528,11 +557,11 @@ class Meter:
         was_closed = old == policy.CLOSED or old == policy.LIMITED
         closed = new == policy.CLOSED or new == policy.LIMITED
         if was_closed and not closed:
-            self.event(codes.RELAY_OPENED, reason)
+            self.event(_RELAY_OPENED, reason)
         elif closed and not was_closed:
-            self.event(codes.RELAY_CLOSED, reason)
+            self.event(_RELAY_CLOSED, reason)
         elif new == policy.ARMED or new == policy.LIMITED:
-            self.event(codes.ARMED if new == policy.ARMED else codes.LIMITED, reason)
+            self.event(_ARMED if new == policy.ARMED else _LIMITED, reason)
 
     def relay_closed(self):
         return self.supply == policy.CLOSED or self.supply == policy.LIMITED
@@ -593,7 +622,7 @@ class Meter:
     def lost_record(self):
         """No valid record at boot: keep supply on, show the error, until a credit token."""
         self.record_lost = True
-        self.event(codes.RECORD_CORRUPT)
+        self.event(_RECORD_CORRUPT)
         self.commit = COMMIT_NOW
 
     # --- inputs between steps ----------------------------------------------------------------
@@ -619,7 +648,7 @@ class Meter:
     def press(self):
         """# (when armed) or the reconnect button; acted upon at the next decide."""
         self.pressed = True
-        self.event(codes.BUTTON)
+        self.event(_BUTTON)
         return self._decide()
 
     def set_power(self, watts):
@@ -632,15 +661,15 @@ class Meter:
         if kind not in PROTECT_NAMES:
             raise ValueError("unknown protection: %s" % kind)
         self._protect(PROTECT_NAMES.index(kind), NO_END if on else -1)
-        self.event(codes.PROTECT_CHANGED, 1 if on else 0)
+        self.event(_PROTECT_CHANGED, 1 if on else 0)
         self.commit = COMMIT_NOW
         return self._decide()
 
     def topup(self, amount):
         to_debt = self.credit.topup(amount, self.local.week)
-        self.event(codes.TOPUP, amount)
+        self.event(_TOPUP, amount)
         if to_debt:
-            self.event(codes.DEBT_RECOVERED, to_debt)
+            self.event(_DEBT_RECOVERED, to_debt)
         self.commit = COMMIT_NOW
         self._warnings()
         self._decide()
@@ -649,7 +678,7 @@ class Meter:
     def accept_emergency(self):
         amount = self.credit.accept_emergency()
         if amount:
-            self.event(codes.EMERGENCY_TAKEN, amount)
+            self.event(_EMERGENCY_TAKEN, amount)
             self.commit = COMMIT_NOW
             self._warnings()
             self._decide()
@@ -658,7 +687,7 @@ class Meter:
     def register_nocut(self, start_minute, end_minute):
         self.reg_start = start_minute
         self.reg_end = end_minute
-        self.event(codes.TOKEN_NOCUT, (end_minute - start_minute) // 1440)
+        self.event(_TOKEN_NOCUT, (end_minute - start_minute) // 1440)
         self.commit = COMMIT_NOW
         return self._decide()
 
@@ -666,11 +695,11 @@ class Meter:
         """Cancels the planned cut: no cut for lack of credit before the end of the cut window
         in which it would have happened (today's if a cut stands or is due today)."""
         at = self.next_cut(self.minute)
-        if self.supply == policy.OPEN and self.open_reason == codes.NO_CREDIT:
+        if self.supply == policy.OPEN and self.open_reason == _NO_CREDIT:
             at = self._late()
         if at >= 0:
             self.cancel_until = self.local.window_end(at)
-        self.event(codes.CUT_CANCELLED)
+        self.event(_CUT_CANCELLED)
         self.commit = COMMIT_NOW
         return self._decide()
 
@@ -692,7 +721,7 @@ class Meter:
             return -1
         if self.credit.credit_left() >= self.cfg.disconnect_threshold:
             return -1
-        if self.supply == policy.OPEN and self.open_reason == codes.NO_CREDIT:
+        if self.supply == policy.OPEN and self.open_reason == _NO_CREDIT:
             return -1   # already cut
         lc = LocalDay(self.cfg)
         sit = policy.Situation()
@@ -783,7 +812,7 @@ class Meter:
             due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
             if 0 < due < best:
                 best = due
-        if self.supply == policy.OPEN and self.open_reason == codes.LIMITER_TRIP:
+        if self.supply == policy.OPEN and self.open_reason == _LIMITER_TRIP:
             due = cfg.limiter_reclose_s - (self.mono_s - self.trip_mono)
             if 0 < due < best:
                 best = due

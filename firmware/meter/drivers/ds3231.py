@@ -1,12 +1,12 @@
 """DS3231 battery-backed RTC on I2C (METER.md §2, §4).
 
 read_time(fields) fills fields[0:6] = year, month, day, hour, minute, second and returns a
-status: 0, RTC_NO_ANSWER (OSError on the bus, or every byte 0xFF: what an absent chip with
-pull-ups reads) or RTC_BAD_DATA (a non-BCD digit, a reserved bit set, or a field out of range:
+status: 0, _RTC_NO_ANSWER (OSError on the bus, or every byte 0xFF: what an absent chip with
+pull-ups reads) or _RTC_BAD_DATA (a non-BCD digit, a reserved bit set, or a field out of range:
 month 1-12, day 1..days in that month with Gregorian leap years, hour 0-23 in 24-hour mode or
 1-12 in 12-hour mode, minute and second 0-59).  The century bit (0x05 bit 7) counts
 2100-2199, which this firmware cannot represent (MicroPython's range ends at 2099): it reads as
-RTC_BAD_DATA.  `fields` is written only when the status is 0, so the caller keeps the last good
+_RTC_BAD_DATA.  `fields` is written only when the status is 0, so the caller keeps the last good
 reading otherwise; the raw registers of the last read stay in `regs` for diagnostics.
 
 The weekday register is written (set_time computes it: 1-7, Monday = 1) but never trusted when
@@ -25,7 +25,12 @@ once-a-second call, allocates nothing.
 from micropython import const
 
 from meter.core.calendar import days_from_civil, days_in_month
-from meter.core.codes import RTC_BAD_DATA, RTC_NO_ANSWER
+
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_RTC_NO_ANSWER = const(34)
+_RTC_BAD_DATA = const(35)
 
 _REG_TIME = const(0x00)
 _REG_ALARMS = const(0x07)    # 0x07-0x0D: alarm 1 (4 bytes) and alarm 2 (3 bytes)
@@ -74,16 +79,16 @@ class DS3231:
         try:
             self.i2c.readfrom_mem_into(self.addr, _REG_TIME, regs)
         except OSError:
-            return RTC_NO_ANSWER
+            return _RTC_NO_ANSWER
         if (regs[0] & regs[1] & regs[2] & regs[3] & regs[4] & regs[5] & regs[6]) == 0xFF:
-            return RTC_NO_ANSWER
+            return _RTC_NO_ANSWER
         second = _bcd(regs[0], 0x70)
         minute = _bcd(regs[1], 0x70)
         h = regs[2]
         if h & _HOUR_12:
             hour = _bcd(h & ~(_HOUR_12 | _HOUR_PM), 0x10)
             if hour < 1 or hour > 12:
-                return RTC_BAD_DATA
+                return _RTC_BAD_DATA
             if hour == 12:
                 hour = 0
             if h & _HOUR_PM:
@@ -93,15 +98,15 @@ class DS3231:
         day = _bcd(regs[4], 0x30)
         mc = regs[5]
         if mc & _CENTURY:
-            return RTC_BAD_DATA
+            return _RTC_BAD_DATA
         month = _bcd(mc, 0x10)
         year = _bcd(regs[6], 0xF0)
         if (second < 0 or second > 59 or minute < 0 or minute > 59 or hour < 0 or hour > 23
                 or month < 1 or month > 12 or year < 0):
-            return RTC_BAD_DATA
+            return _RTC_BAD_DATA
         year += 2000
         if day < 1 or day > days_in_month(year, month):
-            return RTC_BAD_DATA
+            return _RTC_BAD_DATA
         fields[0] = year
         fields[1] = month
         fields[2] = day

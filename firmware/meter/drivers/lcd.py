@@ -15,13 +15,17 @@ run of changed characters.  Characters outside printable ASCII: codes 0-7 are th
 characters (define_char), the degree sign maps to the ROM's 0xDF, anything else shows '?';
 bytes are sent as raw character-ROM codes.
 
-A bus error never raises out of the driver: `ok` turns False and `code` LCD_ERROR, the shadow
+A bus error never raises out of the driver: `ok` turns False and `code` _LCD_ERROR, the shadow
 is forgotten, and the next write_line() first runs init() again (a display that lost power
 needs it).  While the backpack does not answer, that costs one failed I2C write per call.
 """
 from micropython import const
 
-from meter.core.codes import LCD_ERROR
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_LCD_ERROR = const(64)
+
 
 _RS = const(0x01)
 _E = const(0x04)
@@ -94,7 +98,7 @@ class Pcf8574Lcd:
 
     def _failed(self):
         self.ok = False
-        self.code = LCD_ERROR
+        self.code = _LCD_ERROR
         for line in self._shadow:
             for i in range(self.cols):
                 line[i] = 0          # unknown: rewrite everything after recovery

@@ -18,7 +18,7 @@ the mains conducts only near the crests of the sine, so without its filter capac
 read can land in a gap and see a live load as dead (docs/wiring.md).  The app's relay task polls
 every 7 ms while busy: not a divisor of the 10 ms half-cycle, so the four samples of a window
 fall at different phases of the mains, and one live crest is enough.  If it disagrees with the command the relay is `failed`
-(`code` RELAY_FAILED) and the same switch is retried after 1 s, 2 s, 4 s ... capped at 60 s,
+(`code` _RELAY_FAILED) and the same switch is retried after 1 s, 2 s, 4 s ... capped at 60 s,
 for as long as it keeps disagreeing; the first agreeing check clears the failure.  The feedback
 sees load-side voltage, so a grid outage while closed reads as a failure too; retrying a pulse
 then is harmless.  It is not watched between switches, for the same reason.
@@ -36,8 +36,12 @@ contact until the firmware drives the pin again: avoid it.
 """
 from micropython import const
 
-from meter.core.codes import RELAY_FAILED
 from meter.drivers.ticks import diff
+
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_RELAY_FAILED = const(60)
 
 _IDLE = const(0)
 _PULSE = const(1)      # a coil is energised (latching relay only)
@@ -53,7 +57,7 @@ class _Relay:
     def __init__(self, feedback, feedback_active, settle_ms, closed):
         self.state = bool(closed)      # last commanded: True = supply on
         self.failed = False
-        self.code = 0                  # 0 or RELAY_FAILED
+        self.code = 0                  # 0 or _RELAY_FAILED
         self.attempts = 0              # failed checks since the last good one
         self.switches = 0              # coil pulses / pin changes, for diagnostics
         self._feedback = feedback
@@ -126,7 +130,7 @@ class _Relay:
             self._phase = _IDLE
             return
         self.failed = True
-        self.code = RELAY_FAILED
+        self.code = _RELAY_FAILED
         self.attempts += 1
         self._phase = _BACKOFF
         self._t0 = now_ms

@@ -18,10 +18,25 @@ import json
 
 from micropython import const
 
-from meter.core import calendar, codes
+from meter.core import calendar, codetext
 from meter.core import remote as R
 from meter.core.clock import EPOCH_2000_UNIX
 from meter.core.remotestate import remote_state
+
+# codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
+# a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
+# its number in meter.core.codes
+_CLOCK_TRUSTED = const(39)
+_TOKEN_ACCEPTED = const(40)
+_TOKEN_TIME_BAD = const(53)
+_TIME_NETWORK = const(103)
+_REMOTE_COMMAND = const(140)
+_REMOTE_FORGED = const(141)
+_REMOTE_OTHER_METER = const(145)
+_REMOTE_MALFORMED = const(146)
+_REMOTE_REFUSED = const(147)
+_NET_TIME = const(148)
+_NET_ONLINE = const(149)
 
 POLL_MS = const(20)
 STATE_MIN_S = const(60)
@@ -97,7 +112,7 @@ class Remote:
             return
         if self._online_event != 1:
             self._online_event = 1
-            self.app.meter.event(codes.NET_ONLINE, 1)
+            self.app.meter.event(_NET_ONLINE, 1)
         self._time(now)
         if c.inflight:
             return
@@ -134,7 +149,7 @@ class Remote:
     def _down(self):
         if self._online_event != 0:
             self._online_event = 0
-            self.app.meter.event(codes.NET_ONLINE, 0)
+            self.app.meter.event(_NET_ONLINE, 0)
 
     def _acked(self, pid):
         what = self._sending
@@ -219,7 +234,7 @@ class Remote:
         app = self.app
         m = app.meter
         if self._cmd_hm is None:
-            return self._refuse(payload, codes.REMOTE_FORGED)
+            return self._refuse(payload, _REMOTE_FORGED)
         rs = remote_state(m)
         now_s = m.minute * 60 + m.second
         clock = m.clock
@@ -238,19 +253,19 @@ class Remote:
         value, detail = self._apply(cmd)
         if value is None:
             # authentic but not carried out: nothing changes, the counter included
-            self._reply(cmd.counter, codes.REMOTE_REFUSED, detail, None)
+            self._reply(cmd.counter, _REMOTE_REFUSED, detail, None)
             self.refused += 1
             app._after_change(now_ms, was_closed)
-            app.display.result(codes.REMOTE_REFUSED, detail, now_ms)
-            return codes.REMOTE_REFUSED
+            app.display.result(_REMOTE_REFUSED, detail, now_ms)
+            return _REMOTE_REFUSED
         rs.counter = cmd.counter           # committed with the command's effect
-        m.event(codes.REMOTE_COMMAND, cmd.kind)
+        m.event(_REMOTE_COMMAND, cmd.kind)
         m.commit = 2
         app._after_change(now_ms, was_closed)
         if cmd.kind != R.STATUS and cmd.kind != R.EVENTS:
             # on the LCD as a token's result would be (a credit shows its amount)
-            app.display.result(codes.TOKEN_ACCEPTED if cmd.kind == R.CREDIT
-                               else codes.REMOTE_COMMAND, value, now_ms)
+            app.display.result(_TOKEN_ACCEPTED if cmd.kind == R.CREDIT
+                               else _REMOTE_COMMAND, value, now_ms)
         if cmd.kind == R.STATUS:
             detail = app.status()
         self.accepted += 1
@@ -270,7 +285,7 @@ class Remote:
             # the same rules and replay memory as a credit token typed on the keypad
             result = app.desk.enter_authenticated(cmd.args.decode(), app.read_rtc(), app.osf,
                                                   app.rtc_minute, app.rtc_second, app.mono_s)
-            if result[0] != "accepted" or result[1] != codes.TOKEN_ACCEPTED:
+            if result[0] != "accepted" or result[1] != _TOKEN_ACCEPTED:
                 return None, result[1]
             return result[2], None
         if k == R.NOCUT:
@@ -316,12 +331,12 @@ class Remote:
             return len(out), {"events": out, "newest": log.seq}
         if k == R.STATUS:
             return 0, None
-        return None, codes.REMOTE_MALFORMED
+        return None, _REMOTE_MALFORMED
 
     def _refuse(self, payload, code):
         self.refused += 1
         counter = R.peek_counter(payload)
-        if code != codes.REMOTE_OTHER_METER and code != codes.REMOTE_MALFORMED:
+        if code != _REMOTE_OTHER_METER and code != _REMOTE_MALFORMED:
             self._reply(counter, code, 0, None)
         else:
             # the counter of a packet that is not ours or not a command says nothing: 0
@@ -343,7 +358,7 @@ class Remote:
             value = 0
         mac = R.reply_mac(self._reply_hm, self.serial, counter, code, value)
         msg = {"serial": self.serial, "counter": counter, "code": code,
-               "reason": codes.name(code) if code else "ok", "value": value,
+               "reason": codetext.name(code) if code else "ok", "value": value,
                "mac": _hex(mac)}
         if detail is not None:
             msg["detail"] = detail
@@ -399,14 +414,14 @@ class Remote:
         m = app.meter
         was_closed = m.relay_closed()
         if hasattr(m, "trust_source"):
-            m.trust_source = codes.TIME_NETWORK
-        r = m.clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s, codes.TIME_NETWORK)
-        if r == codes.TOKEN_TIME_BAD:
+            m.trust_source = _TIME_NETWORK
+        r = m.clock.anchor(lo // 60, lo % 60, hi // 60, hi % 60, app.mono_s, _TIME_NETWORK)
+        if r == _TOKEN_TIME_BAD:
             return                              # ends before the proven lower bound: refused
         if r:
             m.event(r, 0)                       # (a conflict: the interval was widened)
         self.anchors += 1
-        m.event(codes.NET_TIME, hi - lo)
+        m.event(_NET_TIME, hi - lo)
         app._set_rtc()                          # the RTC gets the estimate, inside the interval
         m.commit = 2
         m.redecide()
@@ -418,10 +433,10 @@ def _event_json(seq, e):
     change), with the sequence number."""
     utc, trusted, mono, code, value = e
     out = {"seq": seq, "utc": calendar.iso_utc(utc) if utc is not None else None,
-           "trusted": bool(trusted), "mono_s": mono, "code": code, "name": codes.name(code),
+           "trusted": bool(trusted), "mono_s": mono, "code": code, "name": codetext.name(code),
            "value": value}
-    if code == codes.CLOCK_TRUSTED or 30 <= code <= 38:
-        out["source"] = codes.name(value) if value else None
+    if code == _CLOCK_TRUSTED or 30 <= code <= 38:
+        out["source"] = codetext.name(value) if value else None
     return out
 
 
