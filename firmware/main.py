@@ -78,12 +78,15 @@ def load_identity(fs=None):
 def start(board, storage=None):
     """Builds the meter on this board -> (app, console, hw).  Reads the jumper first, and
     disables Ctrl-C before anything slow runs."""
-    from meter.boardhw import Hardware, jumper_fitted
-    maintenance = jumper_fitted(board)
-    if maintenance:
-        micropython.kbd_intr(3)       # the jumper: Ctrl-C reaches the REPL again
-    mounted, formatted = storage_state() if storage is None else storage
-    hw = Hardware(board, mounted, maintenance=maintenance, formatted=formatted)
+    from meter import boardhw
+    try:
+        maintenance = boardhw.jumper_fitted(board)
+        if maintenance:
+            micropython.kbd_intr(3)       # the jumper: Ctrl-C reaches the REPL again
+        mounted, formatted = storage_state() if storage is None else storage
+        hw = boardhw.build(board, mounted, maintenance=maintenance, formatted=formatted)
+    finally:
+        overlay.release(("meter.boardhw",))       # boot-only code leaves the heap (issue 11)
     serial, key, id_err = load_identity()
     cfg, problem = load_config()
     app = App(hw, cfg, serial=serial, meter_key=key, board=board.NAME,
@@ -101,7 +104,7 @@ def start(board, storage=None):
         if cmd == "net" and not args and net is not None:
             return net.status()            # test mode: the remote channel's counters
         return app.board_test_command(cmd, args)
-    # meter.console itself loads only when the first console line arrives (RAM)
+    # meter.console is loaded for each console line and released after it (RAM)
     console = SerialConsole(app, extra=extra)
     return app, console, hw
 

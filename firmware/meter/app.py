@@ -14,7 +14,8 @@ hardware through `hw`, an object with these attributes:
   leds     set(supply, alert)            (optional: None)
   buzzer   chirp(now_ms, ms); poll(now_ms) (optional: None)
   fs       the storage filesystem (meter.storage)
-  watchdog_reset()  -> True when the last reset was the watchdog's (optional)
+  watchdog_reset   True when the last reset was the watchdog's, or a callable saying so
+           (optional)
   rtc.temperature() -> quarter degrees C or None (optional; read every 64 s when the
            cold-home hold is configured)
   ticks_ms() -> int, wrapping like time.ticks_ms
@@ -81,6 +82,7 @@ _OPG_SAVE_EVERY = const(16)     # counts between saves while the table catches u
 _OPG_TABLE = "/data/opgtable.bin"
 _OPG_TABLE_NEW = "/data/opgtable.new"
 _TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
+_HEAP_EVERY_S = const(60)        # how often the control task samples the heap at rest
 
 
 class App:
@@ -128,6 +130,7 @@ class App:
         self.opg_background = False      # run() keeps the value table (the simulator does not)
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
+        self.heap_rest = None            # bytes in use between jobs (run() on MicroPython)
         self.booted = False
         self._bench = None               # test mode: meter.benchtime, made when first asked
         self.wdt = None                  # the watchdog run() feeds (benchtime feeds it too)
@@ -256,8 +259,8 @@ class App:
             m.event(_STORAGE_FORMATTED)
         if getattr(self.hw, "maintenance", False):
             m.event(_MAINTENANCE)
-        reset = getattr(self.hw, "watchdog_reset", None)
-        if reset is not None and reset():
+        reset = getattr(self.hw, "watchdog_reset", None)     # a bool, or a callable
+        if reset is not None and (reset() if callable(reset) else reset):
             m.event(_WATCHDOG_RESET)
         if status != 0:
             self.storage_code = status
@@ -737,10 +740,19 @@ class App:
 
     async def _control_task(self, wdt):
         import asyncio
+        import gc
+        sample = getattr(gc, "mem_alloc", None)          # MicroPython only
+        sampled = -_HEAP_EVERY_S
         while True:
             now = self.control_step()
             if wdt is not None:
                 wdt.heartbeat(self.hw.ticks_ms())
+            if sample is not None and self.mono_s - sampled >= _HEAP_EVERY_S:
+                # the heap between jobs (no console line, commit or report under way), for
+                # `info`; collecting now and then also keeps released code from fragmenting it
+                sampled = self.mono_s
+                gc.collect()
+                self.heap_rest = sample()
             await asyncio.sleep_ms(1000 - self._mono_ms if self._mono_ms < 1000 else 1000)
 
     async def _relay_task(self):

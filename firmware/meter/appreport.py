@@ -97,11 +97,12 @@ def info(app):
         out["micropython"] = version
         gc.collect()                      # what the running meter keeps, not garbage
         out["heap_free"] = gc.mem_free()
-        out["heap_used"] = gc.mem_alloc()
+        out["heap_used"] = gc.mem_alloc()      # now, with this request's code loaded
     else:
         out["cpython"] = version
         out["heap_free"] = None
         out["heap_used"] = None
+    out["heap_rest"] = app.heap_rest           # between jobs, sampled by the control task
     return out
 
 def board_test_command(app, cmd, args):

@@ -10,6 +10,9 @@ GPIO 34-39 have no internal pulls: those inputs need their external resistor).
 The maintenance/test jumper (jumper_fitted) is read at boot only, fail closed: it counts as
 fitted only when the pin, with its internal pull-up on, reads low on every one of several
 reads.  A board file cannot switch test mode on by itself (issue 11).
+
+Boot-only code: main.py releases this module once the board is built (meter/overlay.py); the
+drivers it made stay, in their own modules.
 """
 import time
 
@@ -66,50 +69,72 @@ def _s0(board):
 
 
 class Hardware:
-    def __init__(self, board, storage_ok=True, maintenance=False, formatted=False):
-        idle = 1 - board.RELAY_ACTIVE
-        if board.RELAY_TYPE == "latching":
-            set_pin = _out(board.RELAY_SET, idle)
-            reset_pin = _out(board.RELAY_RESET, idle)
-        else:
-            # monostable: the load is on the normally-closed contact, so idle means supply on
-            set_pin = _out(board.RELAY_SET, idle)
-            reset_pin = None
-        self.buzzer = Buzzer(_out(board.BUZZER, 0))
-        self.leds = Leds(_out(board.LED_SUPPLY, 0), _out(board.LED_ALERT, 0))
-        feedback = None
-        if board.RELAY_FEEDBACK is not None:
-            # an optocoupler output with its own pull-up; the driver filters 50 Hz ripple
-            feedback = machine.Pin(board.RELAY_FEEDBACK, machine.Pin.IN)
-        if reset_pin is not None:
-            self.relay = LatchingRelay(set_pin, reset_pin, board.RELAY_PULSE_MS, feedback,
-                                       board.RELAY_FEEDBACK_ACTIVE, board.RELAY_ACTIVE)
-        else:
-            self.relay = MonostableRelay(set_pin, board.RELAY_ACTIVE, feedback,
-                                         board.RELAY_FEEDBACK_ACTIVE)
-        rows = [machine.Pin(n, machine.Pin.OPEN_DRAIN, value=1) for n in board.KEYPAD_ROWS]
-        cols = [_in(board, n) for n in board.KEYPAD_COLS]
-        self.keypad = Keypad4x4(rows, cols)
-        self.button = Button(_in(board, board.BUTTON))
-        self.i2c = machine.I2C(board.I2C_ID, scl=machine.Pin(board.I2C_SCL),
-                               sda=machine.Pin(board.I2C_SDA), freq=board.I2C_FREQ)
-        self.rtc = DS3231(self.i2c, board.RTC_ADDR)
-        if board.INTERNAL_RTC_FALLBACK and board.RTC_ADDR not in self.i2c.scan():
-            from meter.drivers.rtc_fallback import InternalRTC   # only then: RAM
-            self.rtc = InternalRTC(machine.RTC())
-        self.lcd = Pcf8574Lcd(self.i2c, board.LCD_ADDR, sleep_ms=time.sleep_ms)
-        self.s0 = _s0(board)
-        self.wdt = GuardedWatchdog(timeout_ms=board.WDT_MS)
-        self.fs = BoardFS()
-        self.storage_ok = storage_ok
-        self.storage_formatted = formatted
-        # test-mode console commands and a REPL on Ctrl-C need the jumper, nothing else
-        self.maintenance = maintenance
-        self.test_mode = maintenance
+    """The drivers of one board, as meter.app expects them, set by build().  No methods: a
+    method would keep this module's globals, and with them build() and its helpers, on the
+    heap after main.py has released the module (issue 11).  The annotations are for type
+    checkers only (MicroPython compiles them to nothing)."""
+    buzzer: object
+    leds: object
+    relay: object
+    keypad: object
+    button: object
+    i2c: object
+    rtc: object
+    lcd: object
+    s0: object
+    wdt: object
+    fs: object
+    storage_ok: bool
+    storage_formatted: bool
+    maintenance: bool
+    test_mode: bool
+    ticks_ms: object
+    watchdog_reset: bool
 
-    def ticks_ms(self):
-        return time.ticks_ms()
 
-    def watchdog_reset(self):
-        """True when the watchdog reset the MCU (logged at boot as WATCHDOG_RESET)."""
-        return machine.reset_cause() == machine.WDT_RESET
+def build(board, storage_ok=True, maintenance=False, formatted=False):
+    """-> the board's Hardware (meter.app's hw), its pins and buses set up."""
+    hw = Hardware()
+    idle = 1 - board.RELAY_ACTIVE
+    if board.RELAY_TYPE == "latching":
+        set_pin = _out(board.RELAY_SET, idle)
+        reset_pin = _out(board.RELAY_RESET, idle)
+    else:
+        # monostable: the load is on the normally-closed contact, so idle means supply on
+        set_pin = _out(board.RELAY_SET, idle)
+        reset_pin = None
+    hw.buzzer = Buzzer(_out(board.BUZZER, 0))
+    hw.leds = Leds(_out(board.LED_SUPPLY, 0), _out(board.LED_ALERT, 0))
+    feedback = None
+    if board.RELAY_FEEDBACK is not None:
+        # an optocoupler output with its own pull-up; the driver filters 50 Hz ripple
+        feedback = machine.Pin(board.RELAY_FEEDBACK, machine.Pin.IN)
+    if reset_pin is not None:
+        hw.relay = LatchingRelay(set_pin, reset_pin, board.RELAY_PULSE_MS, feedback,
+                                 board.RELAY_FEEDBACK_ACTIVE, board.RELAY_ACTIVE)
+    else:
+        hw.relay = MonostableRelay(set_pin, board.RELAY_ACTIVE, feedback,
+                                   board.RELAY_FEEDBACK_ACTIVE)
+    rows = [machine.Pin(n, machine.Pin.OPEN_DRAIN, value=1) for n in board.KEYPAD_ROWS]
+    cols = [_in(board, n) for n in board.KEYPAD_COLS]
+    hw.keypad = Keypad4x4(rows, cols)
+    hw.button = Button(_in(board, board.BUTTON))
+    hw.i2c = machine.I2C(board.I2C_ID, scl=machine.Pin(board.I2C_SCL),
+                         sda=machine.Pin(board.I2C_SDA), freq=board.I2C_FREQ)
+    hw.rtc = DS3231(hw.i2c, board.RTC_ADDR)
+    if board.INTERNAL_RTC_FALLBACK and board.RTC_ADDR not in hw.i2c.scan():
+        from meter.drivers.rtc_fallback import InternalRTC   # only then: RAM
+        hw.rtc = InternalRTC(machine.RTC())
+    hw.lcd = Pcf8574Lcd(hw.i2c, board.LCD_ADDR, sleep_ms=time.sleep_ms)
+    hw.s0 = _s0(board)
+    hw.wdt = GuardedWatchdog(timeout_ms=board.WDT_MS)
+    hw.fs = BoardFS()
+    hw.storage_ok = storage_ok
+    hw.storage_formatted = formatted
+    # test-mode console commands and a REPL on Ctrl-C need the jumper, nothing else
+    hw.maintenance = maintenance
+    hw.test_mode = maintenance
+    hw.ticks_ms = time.ticks_ms
+    # the last reset was the watchdog's (logged at boot as WATCHDOG_RESET)
+    hw.watchdog_reset = machine.reset_cause() == machine.WDT_RESET
+    return hw

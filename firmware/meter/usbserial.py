@@ -1,11 +1,14 @@
 """The console's transport on a board's USB serial port: bytes in, one JSON line out per line.
 
-Kept apart from meter.console (the protocol) so that a meter whose console is never used does
-not load the protocol at all: SerialConsole imports meter.console when the first whole line
-arrives (RAM on the deploy path, issue 11).  Nothing here blocks the event loop.
+Kept apart from meter.console (the protocol) so that the protocol takes no heap between lines:
+SerialConsole loads meter.console for each whole line that arrives and releases it after the
+reply (RAM on the deploy path, issue 11).  Nothing here blocks the event loop.
 """
 from micropython import const
 
+from meter import overlay
+
+_PROTOCOL = ("meter.console",)
 _MAX_LINE = const(256)
 _REBOOT_DELAY_MS = const(200)    # `reboot`: the reply leaves over USB before the reset
 _TOO_LONG_REPLY = '{"ok": false, "error": "line longer than 256 bytes"}'
@@ -19,10 +22,15 @@ class SerialConsole:
 
     def handle(self, line):
         console = self._console
-        if console is None:
-            from meter.console import Console
-            console = self._console = Console(self.app, self.extra)
-        return console.handle(line)
+        if console is not None:
+            return console.handle(line)
+        # the protocol is loaded for each line and let go after it (meter/overlay.py): a few
+        # ms a line on a board, ~3 KB of heap less while nobody is at the console
+        from meter.console import Console
+        try:
+            return Console(self.app, self.extra).handle(line)
+        finally:
+            overlay.release(_PROTOCOL)
 
     async def serve(self, reader=None, out=None):
         """Board transport: reads the USB serial as BYTES without ever blocking the event loop

@@ -201,6 +201,20 @@ def test_console_reports_leave_nothing_loaded_on_a_board():
         assert app.info()["heap_used"] > 0
 
 
+def test_the_console_protocol_is_loaded_for_a_line_and_released_after_it():
+    # issue 11: meter.console (about 3 KB on a board) is not kept between lines
+    import json
+    import sys
+    from meter.usbserial import SerialConsole
+    board, app = provisioned()
+    console = SerialConsole(app)
+    for line in (b"status", b"info", b"nonsense", b"\xff\xfe"):
+        reply = json.loads(console.handle(line))
+        assert reply["ok"] == (line in (b"status", b"info")), (line, reply)
+        if sys.implementation.name == "micropython":
+            assert "meter.console" not in sys.modules
+
+
 def test_released_code_gives_its_heap_back():
     # issue 11: ten token entries, commits and reports cost no more heap than one (the
     # overlays' bytecode is freed).  Not on the WebAssembly port: its collector keeps released
@@ -212,9 +226,13 @@ def test_released_code_gives_its_heap_back():
     board, app = provisioned()
     minute = app.meter.minute
 
+    from meter.usbserial import SerialConsole
+    console = SerialConsole(app)
+
     def one(i):
         app.submit(T.encode(KEY, T.CREDIT, 100, T.token_id_at(minute + i, 0)))
         app.status()
+        console.handle(b"clock")
         app.commit()
 
     one(0)
