@@ -110,8 +110,8 @@ def firmware(monkeypatch, tmp_path):
         shim.kbd_intr_char = 3
         spec.loader.exec_module(main)              # not __main__: defines, does not run
         main.open = board_open
-        monkeypatch.setattr(meter.boardhw, "BoardFS",
-                            lambda: meter.storage.DirFS(str(tmp_path)))
+        from dirfs import DirFS
+        monkeypatch.setattr(meter.boardhw, "BoardFS", lambda: DirFS(str(tmp_path)))
         app, console, hw = main.start(board, storage=(True, False))
         return main, app, console, hw, machine
     return load

@@ -21,7 +21,8 @@ from hypothesis import given, settings, strategies as st
 from fakefs import FakeFS, PowerCut
 from meter.core import codes
 from meter.eventlog import ENTRY_SIZE, EventLog
-from meter.storage import DirFS, RecordStore
+from dirfs import DirFS
+from meter.storage import RecordStore
 
 STATE = struct.Struct("<iII")          # balance (minor units), energy Wh, last token id
 PAD = 232                              # about the size of the real record

@@ -29,8 +29,8 @@ is modulo 2**32 anyway (serial-number arithmetic), so a wrap would still pick th
 
 The filesystem `fs` is an object with open(path, mode) -> file (read/readinto/write/flush/
 close, context manager) and os-like stat/remove/rename/mkdir: BoardFS on a board (littlefs via
-builtin open + os), DirFS on the host (real files under a directory), tools/fakefs.FakeFS in
-tests (power cuts at any write).  Commits and loads are rare (boot, tokens, relay changes,
+builtin open + os), tools/dirfs.DirFS on the host (real files under a directory),
+tools/fakefs.FakeFS in tests (power cuts at any write).  Commits and loads are rare (boot, tokens, relay changes,
 checkpoints), so they may allocate a little; the slot image buffer is allocated once.
 """
 import os
@@ -200,36 +200,3 @@ class BoardFS:
 
     def listdir(self, path="/"):
         return os.listdir(path)
-
-
-class DirFS:
-    """A directory of the host standing in for the board's flash: "/data/x" is
-    root + "/data/x".  For the simulator (CPython or the MicroPython unix port)."""
-
-    def __init__(self, root):
-        while len(root) > 1 and root[-1] == "/":
-            root = root[:-1]
-        self.root = root
-
-    def _real(self, path):
-        if not path.startswith("/"):
-            path = "/" + path
-        return self.root + path
-
-    def open(self, path, mode="rb"):
-        return open(self._real(path), mode)
-
-    def stat(self, path):
-        return os.stat(self._real(path))
-
-    def remove(self, path):
-        os.remove(self._real(path))
-
-    def rename(self, old, new):
-        os.rename(self._real(old), self._real(new))      # POSIX: replaces new atomically
-
-    def mkdir(self, path):
-        os.mkdir(self._real(path))
-
-    def listdir(self, path="/"):
-        return os.listdir(self._real(path))

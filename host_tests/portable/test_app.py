@@ -215,6 +215,37 @@ def test_the_console_protocol_is_loaded_for_a_line_and_released_after_it():
             assert "meter.console" not in sys.modules
 
 
+def test_the_display_pages_load_with_a_page_key_and_leave_with_the_page():
+    # issue 11: meter/displaypages.py is on the heap only while a page or a result is shown
+    import sys
+    board, app = provisioned()
+    on_board = sys.implementation.name == "micropython"
+    app.ui_step()
+    idle = app.display.shown()
+    assert not app.display._pages_in
+    app.key("D")
+    assert app.display.shown()[0].startswith("CLOCK OK")
+    assert app.display._pages_in
+    for _ in range(31):                          # the page times out after 30 s
+        board.clock.advance(1000)
+        app.control_step()
+        app.ui_step()
+    assert app.display.shown() == idle and not app.display._pages_in
+    if on_board:
+        assert "meter.displaypages" not in sys.modules
+    # a token result shows its second line from the same module, and lets it go after 5 s
+    digits = T.encode(KEY, T.CREDIT, 700, T.token_id_at(app.meter.minute, 0))
+    assert app.submit(digits)[0] == "accepted"
+    assert app.display.shown()[1].strip() == "+7.00EUR"
+    for _ in range(6):
+        board.clock.advance(1000)
+        app.control_step()
+        app.ui_step()
+    assert not app.display._pages_in
+    if on_board:
+        assert "meter.displaypages" not in sys.modules
+
+
 def test_released_code_gives_its_heap_back():
     # issue 11: ten token entries, commits and reports cost no more heap than one (the
     # overlays' bytecode is freed).  Not on the WebAssembly port: its collector keeps released
@@ -233,6 +264,8 @@ def test_released_code_gives_its_heap_back():
         app.submit(T.encode(KEY, T.CREDIT, 100, T.token_id_at(minute + i, 0)))
         app.status()
         console.handle(b"clock")
+        app.key("A")
+        app.display.refresh(board.clock.ms + 60000)     # the page is gone: released
         app.commit()
 
     one(0)
