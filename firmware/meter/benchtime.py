@@ -16,6 +16,9 @@ Imported only when a test-mode command asks for it; a production meter never loa
 """
 from micropython import const
 
+from meter import overlay
+
+_PLAN = ("meter.core.plan",)
 _MAX_ADVANCE = const(10 * 366 * 86400)
 _DAY = const(86400)
 
@@ -53,17 +56,23 @@ class BenchTime:
         would set the RTC behind the counter by that, and after long advances below the proven
         lower bound: clock_backwards on the emulated Pico, july2020.txt)."""
         app = self.app
-        m = app.meter
         status = app.read_rtc()
-        minute = app.rtc_minute
-        second = app.rtc_second
-        mono0 = app.mono_s
+        # the planning code stays loaded for the whole advance, not one load a step
+        from meter.core import plan
+        try:
+            return self._steps(plan, status, app.rtc_minute, app.rtc_second, app.mono_s,
+                               seconds)
+        finally:
+            overlay.release(_PLAN)
+
+    def _steps(self, plan, status, minute, second, mono0, remaining):
+        app = self.app
+        m = app.meter
         moved = 0
-        remaining = seconds
         steps = 0
         while remaining > 0:
             m.set_power(self.load_w)
-            dt = m.seconds_to_change(self.load_w)
+            dt = plan.seconds_to_change(m, self.load_w)
             dt = min(remaining, max(1, dt), _DAY)
             moved += dt
             app.mono_s += dt

@@ -246,6 +246,21 @@ def test_the_display_pages_load_with_a_page_key_and_leave_with_the_page():
         assert "meter.displaypages" not in sys.modules
 
 
+def test_the_planning_code_is_loaded_for_a_plan_and_released_after_it():
+    # issue 11: meter/core/plan.py (the next-cut search, the simulator's time to the next
+    # change) is not kept on a board's heap; the plan it gives is the same
+    import sys
+    board, app = provisioned(overrides={"disconnect_threshold": 100})
+    m = app.meter
+    assert m.credit.balance == 0 and m.clock.trusted
+    first = m.next_cut(m.minute)
+    assert first >= m.minute                 # credit below the threshold: a cut is planned
+    assert m.seconds_to_change(2000) > 0
+    if sys.implementation.name == "micropython":
+        assert "meter.core.plan" not in sys.modules
+    assert m.next_cut(m.minute) == first
+
+
 def test_released_code_gives_its_heap_back():
     # issue 11: ten token entries, commits and reports cost no more heap than one (the
     # overlays' bytecode is freed).  Not on the WebAssembly port: its collector keeps released

@@ -8,6 +8,7 @@ recomputed only when the local day changes, events go into a preallocated ring.
 """
 from micropython import const
 
+from meter import overlay
 from meter.core import calendar, policy
 from meter.core.clock import ClockTrust
 from meter.core.credit import Credit
@@ -46,12 +47,13 @@ _DAY0 = const(10957)          # unix day number of 2000-01-01
 # unsaved, so checkpoints come every 30 min or every 0.1 kWh, whichever is rarer: a power
 # cut loses at most the larger of the two (never charged: in the household's favour), and a
 # quiet meter does not wear its flash.
-_CHECKPOINT_S = const(1800)
-_AGE_COMMIT_S = const(4000)   # a commit at least this often (the store's age is 12 bits, 4,095 s):
+CHECKPOINT_S = const(1800)
+AGE_COMMIT_S = const(4000)   # a commit at least this often (the store's age is 12 bits, 4,095 s):
                               # the clock's lower bound survives any power cut to the second
 _STORE_FULL = const(16000)    # pulses of one rate: commit before the battery-backed store's
                               # 14-bit counts could saturate (meter.core.pulsestore)
 _EVENTS = const(16)           # events buffered between two drains by the app
+_PLAN = ("meter.core.plan",)
 
 # Protections with an end date (ux): the kind numbers are the protection token's field
 # (meter.core.token.protect_value); NO_END marks one set without an end (console, config).
@@ -547,9 +549,9 @@ class Meter:
         if unsaved - self.unsaved_night >= _STORE_FULL or self.unsaved_night >= _STORE_FULL:
             return True
         age = self.mono_s - self.last_commit_mono
-        if age >= _AGE_COMMIT_S:
+        if age >= AGE_COMMIT_S:
             return True
-        if age < _CHECKPOINT_S:
+        if age < CHECKPOINT_S:
             return False
         return unsaved * 10 >= self.cfg.imp_per_kwh or not self.clock.trusted
 
@@ -600,7 +602,7 @@ class Meter:
         No powered time since the record is proven: the store's age starts again from 0 (a
         faked age would raise the clock's lower bound at the next power cut: the world model
         saw it 30 min ahead of the true time, and an early cut)."""
-        self.last_commit_mono = mono_s - _CHECKPOINT_S
+        self.last_commit_mono = mono_s - CHECKPOINT_S
         self.record_mono = mono_s
 
     # --- persistence ---------------------------------------------------------------------
@@ -723,113 +725,19 @@ class Meter:
             return -1
         if self.supply == policy.OPEN and self.open_reason == _NO_CREDIT:
             return -1   # already cut
-        lc = LocalDay(self.cfg)
-        sit = policy.Situation()
-        # searched on the lower bound's timeline (the interval keeps its width), shown on the
-        # estimate's
-        clock = self.clock
-        lead_s = (self.minute - clock.lo_minute) * 60 + self.second - clock.lo_second
-        lead = lead_s // 60
-        span = self.span_min()
-        t = (start * 60 - lead_s) // 60
-        end = t + limit_days * 1440
-        while t < end:
-            lc.update(t)
-            s = self._fill(sit, lc, t, span)
-            s.supply = policy.CLOSED
-            # protections end on their date (the live step waits for proven time)
-            s.medical = s.medical and t < self.protection_end(PROTECT_MEDICAL)
-            s.weather = s.weather and t < self.protection_end(PROTECT_WEATHER)
-            s.cold = s.cold and t < self.protection_end(PROTECT_COLD)
-            s.protected = s.protected and t < self.protection_end(PROTECT_CUSTOMER)
-            if policy.cut_hold(s, self.cfg) == 0 and not policy.limiter_applies(s, self.cfg):
-                return t + lead
-            t += self._minutes_to_change(t, lc.mod, span)
-        return -1
-
-    def _minutes_to_change(self, t, mod, span):
-        """Minutes from t (the lower bound; local minute of day mod; hi = t + span) to the
-        next instant at which a time-driven input of the policy can change."""
-        cfg = self.cfg
-        step = policy.next_local_boundary(mod, cfg, span)
-        # DST switches happen at 01:00 UTC: re-evaluate then too
-        to_one = (60 - t % 1440) % 1440
-        if 0 < to_one < step:
-            step = to_one
-        for target in (self.reg_start - span, self.reg_end, self.cancel_until, self.medical_until,
-                       self.weather_until, self.cold_until, self.protected_until):
-            if t < target < t + step:
-                step = target - t
-        for since in (self.warn_since, self.ec_offer_since):
-            if since >= 0:
-                target = since + cfg.notice
-                if t < target < t + step:
-                    step = target - t
-        return step if step > 0 else 1
+        # the search itself is loaded for it (meter/core/plan.py; issue 11, heap)
+        from meter.core import plan
+        try:
+            return plan.search_cut(self, start, limit_days)
+        finally:
+            overlay.release(_PLAN)
 
     def seconds_to_change(self, power_w):
         """Seconds from now to the next instant at which the decision or the money can change
         (event-driven simulation jumps there).  Takes the current load into account: charges
         crossing a warning, offer or cut threshold, the limiter timers, the checkpoint."""
-        cfg = self.cfg
-        clock = self.clock
-        best = self._minutes_to_change(clock.lo_minute, self.local_lo.mod,
-                                       self.span_min()) * 60 - clock.lo_second
-        # the tariff and the standing charge follow the best estimate (self.local), which runs
-        # ahead of lo: its switches too, so pulses are charged at the rate they were drawn at
-        due = policy.next_local_boundary(self.local.mod, cfg) * 60 - self.second
-        if 0 < due < best:
-            best = due
-        credit = self.credit
-        if power_w > 0 and not self.free:
-            left = credit.credit_left()
-            price = cfg.price_single if cfg.tariff == "single" else (
-                cfg.price_night if self.is_night() else cfg.price_day)
-            for threshold in (cfg.warn_level_1, cfg.warn_level_2, cfg.emergency_offer_below,
-                              cfg.disconnect_threshold):
-                if left >= threshold and price > 0:
-                    # cost units needed to fall below the threshold, then pulses, then seconds
-                    need = (left - threshold + 1) * cfg.imp_per_kwh * 1000 - credit.frac
-                    pulses = -(-need // price)
-                    secs = -(-pulses * 3600000 // (power_w * cfg.imp_per_kwh))
-                    if 0 < secs < best:
-                        best = secs
-            due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
-            short = cfg.imp_per_kwh - self.unsaved_pulses * 10     # tenths of pulses to 0.1 kWh
-            if short > 0:
-                due = max(due, -(-short * 360000 // (power_w * cfg.imp_per_kwh)))
-            if 0 < due < best:
-                best = due
-            if self.supply == policy.LIMITED and power_w > cfg.limiter_watts > 0:
-                due = cfg.limiter_trip_s + 1 - self.over_limit_s
-                if 0 < due < best:
-                    best = due
-        if (power_w <= 0 or self.free) and (self.unsaved_pulses * 10 >= cfg.imp_per_kwh or
-                                            not clock.trusted):
-            # the consumption checkpoint is due at 30 min whatever the load now (without
-            # this the simulator jumped past it to the 4,000 s commit once the load stopped,
-            # unlike a board, which steps every second: found by the world model)
-            due = _CHECKPOINT_S - (self.mono_s - self.last_commit_mono)
-            if 0 < due < best:
-                best = due
-        if self.supply == policy.OPEN and self.open_reason == _LIMITER_TRIP:
-            due = cfg.limiter_reclose_s - (self.mono_s - self.trip_mono)
-            if 0 < due < best:
-                best = due
-        # the next standing charge: lo entering the next local day
-        due = (1440 - self.local_lo.mod) * 60 - clock.lo_second
-        if 0 < due < best:
-            best = due
-        if self.clock.trusted and cfg.clock_drift_ppm > 0:
-            # the interval widens by 2 * ppm: when it could pass clock_max_error_s
-            due = (cfg.clock_max_error_s - clock.error_s) // (2 * cfg.clock_drift_ppm) * 1000000
-            if 0 < due < best:
-                best = due
-        if self.cold_home:
-            due = cfg.cold_hold_min_s - (self.mono_s - self.cold_since)
-            if 0 < due < best:
-                best = due
-        due = _AGE_COMMIT_S - (self.mono_s - self.last_commit_mono)
-        if 0 < due < best:
-            best = due
-        return best if best > 0 else 1
+        from meter.core import plan
+        try:
+            return plan.seconds_to_change(self, power_w)
+        finally:
+            overlay.release(_PLAN)
