@@ -35,7 +35,7 @@ from micropython import const
 
 from meter import overlay
 from meter.core import calendar, policy, pulsestore
-from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX, from_unix
+from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX
 from meter.core.config import Config
 from meter.core.meter import COMMIT_NONE, Meter
 from meter.core.keypad import Entry
@@ -55,20 +55,13 @@ _KEYPAD_LOCKED = const(44)
 _ENTRY_TIMEOUT = const(52)
 _RELAY_FAILED = const(60)
 _STORAGE_ERROR = const(61)
-_RECORD_CORRUPT = const(62)
-_WATCHDOG_RESET = const(63)
-_BOOT = const(90)
-_TIME_PROVISIONED = const(102)
 _RTC_CORRECTED = const(104)
 _NO_KEY = const(110)
-_UNSAVED_RESTORED = const(111)
-_CONFIG_ERROR = const(129)
-_STORAGE_FORMATTED = const(150)
-_MAINTENANCE = const(151)
 _TOKEN_BUSY = const(152)
 
 FIRMWARE_VERSION = "0.1.0"
 _RECORD = ("meter.core.record",)
+_BOOT_CODE = ("meter.appboot",)
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
@@ -204,108 +197,31 @@ class App:
         """Factory set-up of a new meter: the RTC set from an authenticated source to the
         second, the clock anchored there (within the second), and a first record (zero balance)
         on flash."""
-        minute, second = from_unix(utc)
-        self._tick()
-        hi_m, hi_s = from_unix(utc + 1)
-        self.meter.clock.anchor(minute, second, hi_m, hi_s, self.mono_s, _TIME_PROVISIONED)
-        self._write_rtc(minute, second)
-        self.hw.rtc.clear_osf()
-        m = self.meter
-        # the first record holds the local day of installation: with charged_day = -1 a power
-        # cut before the next commit would lose every standing charge taken since
-        m.minute = minute
-        m.second = second
-        m.local.update(minute)
-        m.charged_day = m.local.lday
-        m.trusted_prev = m.clock.trusted
-        if self.cfg.opening_debt:
-            self.meter.credit.add_debt(self.cfg.opening_debt)
-        self.commit()
+        from meter import appboot
+        try:
+            appboot.provision(self, utc)
+        finally:
+            overlay.release(_BOOT_CODE)
 
     def config_refused(self, message, not_json=False):
         """main.py could not use /config.json: the defaults run, the LCD and `status` say why,
         and the event log keeps it (value 1: not JSON, 2: a setting refused)."""
-        self.config_error = message[:80]
-        # the defaults are not the rules the utility chose: no cut on them
-        if not self.meter.fault_hold:
-            self.meter.fault_hold = _CONFIG_ERROR
-        self.meter.event(_CONFIG_ERROR, 1 if not_json else 2)
+        from meter import appboot
+        try:
+            appboot.config_refused(self, message, not_json)
+        finally:
+            overlay.release(_BOOT_CODE)
 
     # --- boot ----------------------------------------------------------------------------
 
     def boot(self):
         """Loads the record, judges the clock, re-drives the relay to the decided state.
         A reboot never cuts supply unless the core decides so on a trusted clock."""
-        m = self.meter
-        now_ms = self._tick()
-        status = _STORAGE_ERROR
-        payload = None
-        if getattr(self.hw, "storage_ok", True):
-            payload, status = self.store.load()
-        if status == 0 and payload is not None:
-            from meter.core import record
-            try:
-                record.unpack(m, payload)
-            except ValueError:
-                status = _RECORD_CORRUPT
-            finally:
-                overlay.release(_RECORD)
-        self.log.load()
-        self._opg_table_load()
-        m.event(_BOOT, 0)
-        if self.fault_code == _NO_KEY:
-            m.event(_NO_KEY)
-        if getattr(self.hw, "storage_formatted", False):
-            m.event(_STORAGE_FORMATTED)
-        if getattr(self.hw, "maintenance", False):
-            m.event(_MAINTENANCE)
-        reset = getattr(self.hw, "watchdog_reset", None)     # a bool, or a callable
-        if reset is not None and (reset() if callable(reset) else reset):
-            m.event(_WATCHDOG_RESET)
-        if status != 0:
-            self.storage_code = status
-            m.lost_record()
-            if status == _STORAGE_ERROR:
-                m.event(_STORAGE_ERROR)
-        else:
-            self._restore_unsaved()
-        # the relay state stored is what the household had; the core re-decides from there
-        self.control_step(now_ms)
-        # the contact's position is unknown after a reset: drive it to the decided state
-        # (a latching relay gets its coil pulse again)
-        relay = self.hw.relay
-        closed = m.relay_closed()
-        # a fresh tick: loading the record took time, and a pulse timed from before it would
-        # end early (82 ms instead of 100 measured on the emulated chip)
-        now_ms = self.hw.ticks_ms()
-        if relay.state != closed:
-            relay.request(closed, now_ms)
-        else:
-            relay.redrive(now_ms)
-        self.booted = True
-
-    def _restore_unsaved(self):
-        """What the battery-backed store kept of the energy counted since the record."""
-        m = self.meter
-        buf = self._pstore
-        got = None
-        if buf is not None:
-            try:
-                self.hw.rtc.read_store(buf)
-                got = pulsestore.unpack(buf, self.store.seq, self._max_pps)
-            except OSError:
-                got = None
-        if got is None:
-            m.checkpoint_unknown(self.mono_s)
-            return
-        m.restore_unsaved(got[0], got[1], got[2], self.mono_s)
-        # the age is powered time counted after the record: the true time at the power cut
-        # was at least the stored lower bound plus that (less the drift bound), so the clock's
-        # interval does not widen by the running time at every power cycle
-        if got[0] > 0:                 # (4,095: at least that)
-            m.clock.powered_since_record(got[0])
-        if got[1] or got[2]:
-            m.event(_UNSAVED_RESTORED, got[1] + got[2])
+        from meter import appboot
+        try:
+            appboot.boot(self)
+        finally:
+            overlay.release(_BOOT_CODE)
 
     def _save_unsaved(self, seq=-1):
         """Writes the store when what it would hold changed (every step that counted pulses,

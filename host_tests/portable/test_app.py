@@ -261,6 +261,17 @@ def test_the_planning_code_is_loaded_for_a_plan_and_released_after_it():
     assert m.next_cut(m.minute) == first
 
 
+def test_the_boot_code_leaves_with_the_boot():
+    # issue 11: meter/appboot.py (boot, provisioning, a refused configuration) is released
+    import sys
+    board, app = provisioned()
+    app.config_refused("bad json", True)
+    app = reboot(board)
+    assert app.booted
+    if sys.implementation.name == "micropython":
+        assert "meter.appboot" not in sys.modules
+
+
 def test_released_code_gives_its_heap_back():
     # issue 11: ten token entries, commits and reports cost no more heap than one (the
     # overlays' bytecode is freed).  Not on the WebAssembly port: its collector keeps released

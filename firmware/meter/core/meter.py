@@ -587,7 +587,7 @@ class Meter:
         """At boot, after the record: what the battery-backed store kept of the time before the
         power cut (meter.core.pulsestore).  The pulses are charged as they were before, and the
         checkpoint clock goes on where it was (a reboot does not restart it); the powered time
-        also carries the clock's lower bound (App._restore_unsaved), and with it the standing
+        also carries the clock's lower bound (meter.appboot.restore_unsaved), and with it the standing
         charges the cut lost."""
         self.credit.pulses(day, False)
         self.credit.pulses(night, True)

@@ -14,7 +14,7 @@ what a reboot needs to go on as if nothing happened:
 
 The age is to the second because the clock uses it as well: it is powered time the meter
 counted after the record, so it moves the stored lower bound of the true time forward at boot
-(App._restore_unsaved).
+(meter.appboot.restore_unsaved).
 
 The sequence number in the check ties the store to one record: before a record is written, the
 store is cleared under the NEXT sequence number, so a store left from before that record (or a
