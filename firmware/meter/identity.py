@@ -9,7 +9,7 @@ configuration that was refused leaves the Belgian defaults in force and holds cu
 (CONFIG_ERROR, App.config_refused): the rules the utility chose are not known.
 
 identity.json: {"serial": <int 0..2**32-1>, "meter_key": "<64 hex digits: 32 bytes>"}
-config.json:   a JSON object of settings (meter.core.config.DEFAULTS), every name known.
+config.json:   a JSON object of settings (meter.core.configdefaults.DEFAULTS), every name known.
 """
 import json
 

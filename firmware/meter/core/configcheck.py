@@ -1,6 +1,7 @@
 """The checks of a configuration (meter.core.config): types, ranges, the JSON file.  Loaded
 only while a configuration is checked, then released on a board (meter/overlay.py)."""
-from meter.core.config import DEFAULTS, Config
+from meter.core.config import Config
+from meter.core.configdefaults import DEFAULTS
 
 
 def update(cfg, overrides):
