@@ -76,6 +76,7 @@ _OPG_TABLE = "/data/opgtable.bin"
 _OPG_TABLE_NEW = "/data/opgtable.new"
 _TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
 _HEAP_EVERY_S = const(60)        # how often the control task samples the heap at rest
+_HEAP_FIRST_S = const(5)         # ... and how long after boot it first does
 
 
 class App:
@@ -658,7 +659,8 @@ class App:
         import asyncio
         import gc
         sample = getattr(gc, "mem_alloc", None)          # MicroPython only
-        sampled = -_HEAP_EVERY_S
+        # the first sample once every task has run (their buffers made), then once a minute
+        sampled = self.mono_s + _HEAP_FIRST_S - _HEAP_EVERY_S
         while True:
             now = self.control_step()
             if wdt is not None:

@@ -4,8 +4,8 @@ Pico (rp2040js, cycle counted at 125 MHz: `time.ticks_us()` on the chip is emula
 Heap: the running firmware itself reports it.  A production board (no jumper, watchdog on)
 boots the deployed .mpy files as main.py runs them; `info` answers `heap_rest`, what the
 running meter keeps between jobs (gc.mem_alloc() after gc.collect(), sampled by the control
-task once a minute, when no console line, report or commit has its code loaded), after boot
-and again in steady state, after a native token typed on the keypad, console requests and a
+task 5 s after boot and then once a minute, when no console line, report or commit has its
+code loaded), after boot and again in steady state, after a native token typed on the keypad, console requests and a
 minute of running; and `heap_used`, the same taken while it answers that `info` (the console
 protocol and the report code loaded), printed beside it.  The same again with OpenPAYGO
 configured (its decoder loads then).
@@ -143,7 +143,9 @@ def heap(config, token):
     and in steady state (a token typed on the keypad, console requests, a minute running)."""
     b = emu.EmulatedBoard(start=START, config=config, jumper=False, files=flash_files())
     try:
-        boot = b.boot_until_ready()
+        b.boot_until_ready()
+        b.run(6000)                  # the control task's first heap sample: 5 s after boot
+        boot = b.request("info")
         first_decision_ms = None
         coil = sorted(b.set_coil.starts + (b.reset_coil.starts if b.reset_coil else []))
         if coil:
