@@ -62,6 +62,7 @@ _TOKEN_BUSY = const(152)
 FIRMWARE_VERSION = "0.1.0"
 _RECORD = ("meter.core.record",)
 _BOOT_CODE = ("meter.appboot",)
+_REPORT = ("meter.appreport", "meter.core.codenames")
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
@@ -517,7 +518,7 @@ class App:
         try:
             return getattr(appreport, name)(self, *args)
         finally:
-            overlay.release(("meter.appreport",))
+            overlay.release(_REPORT)
 
     def reset(self):
         """Resets the MCU (the test-mode `reboot`, once its reply is out)."""

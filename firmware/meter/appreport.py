@@ -4,7 +4,7 @@ releases it (meter/overlay.py, issue 11): a meter whose console is not used keep
 """
 import sys
 
-from meter.core import calendar, codetext, policy
+from meter.core import calendar, codenames, policy
 from meter.core.clock import EPOCH_2000_UNIX, from_unix
 from meter.core.meter import NO_END, PROTECT_NAMES
 
@@ -28,7 +28,7 @@ def clock_status(app):
             "error_s": clock.error_s if clock.error_s >= 0 else None,
             "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
                                    clock.lo_second),
-            "hi": hi, "rtc": codetext.name(clock.rtc_code) if clock.rtc_code else "ok",
+            "hi": hi, "rtc": codenames.name(clock.rtc_code) if clock.rtc_code else "ok",
             "challenge": "%05d" % clock.challenge if clock.challenge >= 0 else None}
 
 def status(app):
@@ -49,7 +49,7 @@ def status(app):
         "debt": c.debt,
         "clock": app.clock_status(),
         "code": m.reason,
-        "reason": codetext.name(m.reason),
+        "reason": codenames.name(m.reason),
         "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
         "lcd": [lines[0], lines[1]],
         "lockout_s": app.desk.lockout_s(app.mono_s),
@@ -58,7 +58,7 @@ def status(app):
         "cold_hold": {"enabled": app.cfg.cold_hold, "on": m.cold_home,
                       "temperature_c": None if m.temp_q == -32768 else m.temp_q / 4},
         "config_error": app.config_error,
-        "fault": codetext.name(app.fault_code) if app.fault_code else None,
+        "fault": codenames.name(app.fault_code) if app.fault_code else None,
     }
     opg = app.desk.openpaygo_lockout_s(app.mono_s)
     if opg >= 0:
@@ -80,9 +80,9 @@ def events(app, n):
     for utc, trusted, mono, code, value in app.log.newest(n):
         e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
              "trusted": bool(trusted), "mono_s": mono, "code": code,
-             "name": codetext.name(code), "value": value}
+             "name": codenames.name(code), "value": value}
         if code == _CLOCK_TRUSTED or 30 <= code <= 38:
-            e["source"] = codetext.name(value) if value else None
+            e["source"] = codenames.name(value) if value else None
         out.append(e)
     return out
 

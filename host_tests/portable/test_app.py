@@ -198,6 +198,7 @@ def test_console_reports_leave_nothing_loaded_on_a_board():
     assert app.status()["balance"] == app.meter.credit.balance
     if sys.implementation.name == "micropython":
         assert "meter.appreport" not in sys.modules
+        assert "meter.core.codenames" not in sys.modules
         assert app.info()["heap_used"] > 0
 
 

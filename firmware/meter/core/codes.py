@@ -135,4 +135,11 @@ NET_TIME = const(148)         # two agreeing signed time samples anchored the cl
 NET_ONLINE = const(149)       # connected to the broker (value 1) or lost it (0)
 
 # the words and texts, for the host (tools, tests, docs); a board imports meter.core.codetext
-from meter.core.codetext import all_codes, name, text  # noqa: E402,F401
+# and meter.core.codenames
+from meter.core.codenames import all_names, name  # noqa: E402,F401
+from meter.core.codetext import text  # noqa: E402,F401
+
+
+def all_codes():
+    """-> [(code, name, text)] for every code (docs, tests)."""
+    return [(code, word, text(code)) for code, word in all_names()]

@@ -18,7 +18,7 @@ import json
 
 from micropython import const
 
-from meter.core import calendar, codetext
+from meter.core import calendar, codenames
 from meter.core import remote as R
 from meter.core.clock import EPOCH_2000_UNIX
 from meter.core.remotestate import remote_state
@@ -358,7 +358,7 @@ class Remote:
             value = 0
         mac = R.reply_mac(self._reply_hm, self.serial, counter, code, value)
         msg = {"serial": self.serial, "counter": counter, "code": code,
-               "reason": codetext.name(code) if code else "ok", "value": value,
+               "reason": codenames.name(code) if code else "ok", "value": value,
                "mac": _hex(mac)}
         if detail is not None:
             msg["detail"] = detail
@@ -433,10 +433,10 @@ def _event_json(seq, e):
     change), with the sequence number."""
     utc, trusted, mono, code, value = e
     out = {"seq": seq, "utc": calendar.iso_utc(utc) if utc is not None else None,
-           "trusted": bool(trusted), "mono_s": mono, "code": code, "name": codetext.name(code),
+           "trusted": bool(trusted), "mono_s": mono, "code": code, "name": codenames.name(code),
            "value": value}
     if code == _CLOCK_TRUSTED or 30 <= code <= 38:
-        out["source"] = codetext.name(value) if value else None
+        out["source"] = codenames.name(value) if value else None
     return out
 
 
