@@ -113,8 +113,8 @@ mp = await port();
 mp.runPython(`
 cb = used()
 import meter.console
-print("deploy path, console protocol (meter.console), loaded at the first console line: +%d "
-      "bytes" % (used() - cb))
+print("deploy path, console protocol (meter.console), loaded for each console line and "
+      "released after it on a board: +%d bytes while a line is answered" % (used() - cb))
 `);
 mp = await port();
 mp.runPython(`
@@ -122,7 +122,8 @@ ob = used()
 import meter.core.openpaygo
 dec = meter.core.openpaygo.OpenPaygoDecoder(b"k" * 16, 1)
 dec.table_reset()
-print("deploy path, OpenPAYGO when configured (modules, one decoder with its value table): "
+print("deploy path, OpenPAYGO when configured (modules, one decoder with its value table in "
+      "RAM, as while the table is advanced; between tokens a board parks it on flash): "
       "+%d bytes (loaded only then)" % (used() - ob))
 `);
 if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
