@@ -248,3 +248,31 @@ def test_a_parked_table_whose_file_goes_bad_answers_busy_without_a_strike_and_re
     _settle(app)
     assert dec.table_parked() and dec.table_count() == 25
     assert app.submit(digits)[0] == "accepted"
+
+
+def test_no_cut_while_openpaygo_tokens_answer_busy():
+    # the table file lost at count 60: until the table is rebuilt (hours on a Pico at a high
+    # count) the household cannot top up with an OpenPAYGO token, so the meter must not cut
+    # for lack of credit meanwhile ("never cuts when the household cannot top up")
+    cfg = dict(CFG, notice=0, disconnect_threshold=100)
+    board, app = apprig.provisioned(overrides=cfg)
+    app.desk.opg.last_count = 60
+    app.commit()
+    assert not board.fs.files.get("/data/opgtable.bin")
+    app = apprig.reboot(board, cfg)
+    app.opg_background = True                        # as App.run() sets it before the boot
+    dec = app.desk._opg_decoder
+    assert dec.table_count() == 0 and app._opg_target() == 45
+    app.opg_table_step()
+    apprig.run(board, app, 180)                      # past the notice: a cut would be due
+    assert app.meter.relay_closed()
+    assert app.status()["reason"] == "token_busy"
+    count, digits = _token(60, 20)
+    assert app.submit(digits)[0] == "busy"
+    # rebuilt: tokens are checked again, and the ordinary rules apply (here: a cut)
+    while app.opg_table_step():
+        pass
+    assert app._opg_behind() == 0 and app.meter.fault_hold == 0
+    apprig.run(board, app, 5)
+    assert not app.meter.relay_closed()
+    assert app.status()["reason"] == "no_credit"

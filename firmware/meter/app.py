@@ -553,6 +553,7 @@ class App:
         if not ok:
             dec.table_reset()
         self._opg_saved = dec.table_count() if ok else -1
+        self._opg_hold()
 
     def _opg_read(self, base):
         """A parked value table's header and the entry of one token value, read from flash
@@ -571,12 +572,27 @@ class App:
     def _opg_lag(self, digits):
         """-> how many counts the value table is behind when that is too many for a bounded
         decode of this OpenPAYGO token, else 0."""
+        return self._opg_behind() if len(digits) == 9 else 0
+
+    def _opg_behind(self):
+        """-> how many counts the value table is behind when that is too many for a bounded
+        decode (OpenPAYGO tokens answer busy meanwhile), else 0."""
         dec = self.desk._opg_decoder
-        if (dec is None or not self.opg_background or len(digits) != 9
-                or dec.table_count() < 0):
+        if dec is None or not self.opg_background or dec.table_count() < 0:
             return 0                     # without the background task a decode walks, as before
         lag = self._opg_target() - dec.table_count()
         return lag if lag > _OPG_MAX_LAG else 0
+
+    def _opg_hold(self):
+        """While OpenPAYGO tokens answer busy (the table rebuilding after its file was lost:
+        hours on a Pico at a high count), the household cannot top up with one: no cut for
+        lack of credit meanwhile (the LCD and `status` give TOKEN_BUSY as the reason)."""
+        m = self.meter
+        if self._opg_behind():
+            if not m.fault_hold:
+                m.fault_hold = _TOKEN_BUSY
+        elif m.fault_hold == _TOKEN_BUSY:
+            m.fault_hold = 0
 
     def opg_table_step(self, budget=_OPG_SLICE):
         """One background slice: advances the value table towards the counter by at most
@@ -587,6 +603,7 @@ class App:
         dec = desk._opg_decoder
         if dec is None or dec.table_count() < 0:
             return False
+        self._opg_hold()                 # at most a slice (1 s) late either way
         target = self._opg_target()
         count = dec.table_count()
         if dec.table_parked():
@@ -637,6 +654,8 @@ class App:
     async def run(self, keypad=None, wdt=None, console=None, button=None, net=None):
         import asyncio
         self.wdt = wdt
+        # set before the boot: a table too far behind holds cuts from the first decision on
+        self.opg_background = self.desk._opg_decoder is not None
         self.boot()
         tasks = [asyncio.create_task(self._control_task(wdt)),
                  asyncio.create_task(self._relay_task())]
@@ -644,8 +663,7 @@ class App:
             tasks.append(asyncio.create_task(self._keypad_task(keypad)))
         if button is not None:
             tasks.append(asyncio.create_task(self._button_task(button)))
-        if self.desk._opg_decoder is not None:
-            self.opg_background = True
+        if self.opg_background:
             tasks.append(asyncio.create_task(self._openpaygo_task()))
         tasks.append(asyncio.create_task(self._display_task()))
         if console is not None:

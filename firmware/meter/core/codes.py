@@ -119,7 +119,8 @@ PROTECTED_CUSTOMER = const(130)   # result of a protected-customer token
 # Board and chip matters (chipfix helper, 150-159)
 STORAGE_FORMATTED = const(150)  # a blank flash got its first filesystem at this boot
 MAINTENANCE = const(151)        # booted with the maintenance/test jumper: no watchdog, Ctrl-C on
-TOKEN_BUSY = const(152)         # OpenPAYGO value table rebuilding: token not checked, try later
+TOKEN_BUSY = const(152)         # OpenPAYGO value table rebuilding: token not checked, try
+                                # later; no cut meanwhile (the household cannot top up)
 
 # Remote channel (docs/remote.md): a command carried out is REMOTE_COMMAND with its kind as the
 # value; the others are refusals (the reply's code) and network events
