@@ -55,7 +55,7 @@ def _meter_at(last_count, values):
                     code -= 73741825
             dec._tab[base] = code
         dec._tab_count = target
-        app._opg_saved = -1
+        app._opg_saved = app._opg_tried = -1
         app.opg_table_step()             # nothing left to advance: saves the file
     return board
 
@@ -276,3 +276,24 @@ def test_no_cut_while_openpaygo_tokens_answer_busy():
     apprig.run(board, app, 5)
     assert not app.meter.relay_closed()
     assert app.status()["reason"] == "no_credit"
+
+
+def test_a_flash_that_refuses_the_table_neither_stops_the_rebuild_nor_parks_it():
+    # the save fails every time (EIO): the table still reaches the counter in RAM, tokens are
+    # checked again, and it is not parked on a file that does not hold it
+    board, app = apprig.provisioned(overrides=CFG)
+    app.desk.opg.last_count = 60
+    app.commit()
+    app = apprig.reboot(board, CFG)
+    app.opg_background = True
+    board.fs.io_errors.add("/data/opgtable.new")
+    dec = app.desk._opg_decoder
+    slices = 0
+    while app.opg_table_step():
+        slices += 1
+        assert slices < 10000
+    assert dec.table_count() == 45 and not dec.table_parked() and dec._tab is not None
+    assert "/data/opgtable.bin" not in board.fs.files
+    assert app._opg_behind() == 0 and app.meter.fault_hold == 0
+    count, digits = _token(60, 20)
+    assert app.submit(digits)[0] == "accepted"

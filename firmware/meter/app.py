@@ -121,7 +121,8 @@ class App:
         self._chirped = 0                # warning level the buzzer last announced
         self._next_cut_key = None
         self._next_cut = -1
-        self._opg_saved = -1             # the value-table count last saved on flash
+        self._opg_saved = -1             # the value-table count the file on flash holds
+        self._opg_tried = -1             # ... and the count last written (or tried)
         self.opg_background = False      # run() keeps the value table (the simulator does not)
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
@@ -552,7 +553,7 @@ class App:
         data = None
         if not ok:
             dec.table_reset()
-        self._opg_saved = dec.table_count() if ok else -1
+        self._opg_saved = self._opg_tried = dec.table_count() if ok else -1
         self._opg_hold()
 
     def _opg_read(self, base):
@@ -612,11 +613,12 @@ class App:
             self._opg_table_load()       # back into RAM to be advanced
             return True
         storage_ok = getattr(self.hw, "storage_ok", True)
-        due = count >= target or count - self._opg_saved >= _OPG_SAVE_EVERY
-        if due and count != self._opg_saved and storage_ok:
+        due = count >= target or count - self._opg_tried >= _OPG_SAVE_EVERY
+        if due and count != self._opg_tried and storage_ok:
             data = dec.table_bytes()
             if data is not None:
                 # arrived, or a long rebuild under way: saved, so a reset does not restart it
+                self._opg_tried = count      # a failing flash must not stop the advance
                 fs = self.hw.fs
                 try:
                     with fs.open(_OPG_TABLE_NEW, "wb") as f:
@@ -624,8 +626,8 @@ class App:
                     fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
                     self._opg_saved = count
                 except OSError:
-                    return count < target    # the RAM copy still works; saved later
-                if count >= target:
+                    pass                     # the RAM copy works; not parked on a bad file
+                if count >= target and self._opg_saved == count:
                     dec.table_park()         # saved where it is needed: out of RAM
                 return count < target
         if count < target:
