@@ -627,14 +627,13 @@ class App:
                     self._opg_saved = count
                 except OSError:
                     pass                     # the RAM copy works; not parked on a bad file
-                if count >= target and self._opg_saved == count:
-                    dec.table_park()         # saved where it is needed: out of RAM
-                return count < target
+                if count < target:
+                    return True
         if count < target:
             dec.table_advance(target, budget, True)
             return True
         if count == self._opg_saved and storage_ok:
-            dec.table_park()             # loaded at boot as it was saved
+            dec.table_park()             # at the counter and on flash: out of RAM
         return False
 
     def entry_step(self, now_ms):
