@@ -30,6 +30,19 @@ def test_every_row_is_the_constant_of_its_name_and_every_constant_has_a_row():
     assert not missing, missing
 
 
+def test_every_code_has_both_a_word_and_an_lcd_text():
+    # the words (meter.core.codenames) and the texts (meter.core.codetext) are two tables
+    # since issue 11: the same codes in both, each once
+    from meter.core import codenames, codetext
+
+    def numbers(table):
+        return [int(line.split(" ", 1)[0]) for line in table.split("\n") if line]
+    words = numbers(codenames._NAMES)
+    texts = numbers(codetext._TEXTS)
+    assert len(set(words)) == len(words) and len(set(texts)) == len(texts)
+    assert sorted(words) == sorted(texts)
+
+
 def test_spec_codes_exist():
     # METER.md §8 names these at least
     for name in ("CLOCK_NOT_SET", "OSC_STOPPED", "CLOCK_BACKWARDS", "CLOCK_JUMPED",

@@ -28,6 +28,12 @@ class Hashes:
         monkeypatch.setattr(op, "fold_word", counting)
 
 
+def _settle(app):
+    """Runs the background task's slices until it has nothing left to do."""
+    while app.opg_table_step():
+        pass
+
+
 def _token(count, value):
     got, digits = OpenPAYGOTokenEncoder.generate_token(
         secret_key=KEY_HEX, count=count, value=value, starting_code=START)
@@ -72,8 +78,7 @@ def test_token_after_a_reboot_costs_bounded_work(monkeypatch, last_count):
     assert word == "accepted" and app.desk.opg.last_count == count
     assert app.meter.credit.balance == before + 20 * 100
     assert hashes.n <= BOUND, hashes.n
-    while app.opg_table_step():          # the background task, a few seconds on a board
-        pass
+    _settle(app)                         # the background task, a few seconds on a board
     # a replay: USED, bounded too
     hashes.n = 0
     assert app.submit(digits)[0] == "used"
@@ -122,8 +127,7 @@ def test_a_table_ahead_of_the_record_is_thrown_away():
     assert app.desk._opg_decoder.table_count() == 0
     count, digits = _token(100, 20)
     assert app.submit(digits)[0] == "busy"        # 85 counts to rebuild first
-    while app.opg_table_step():
-        pass
+    _settle(app)
     assert app.submit(digits)[0] == "accepted"
 
 
@@ -196,12 +200,6 @@ def test_without_the_background_task_a_decode_walks_as_before():
     assert app.submit(digits)[0] == "accepted"
 
 
-def _settle(app):
-    """Runs the background task's slices until it has nothing left to do."""
-    while app.opg_table_step():
-        pass
-
-
 def test_at_rest_the_table_is_on_flash_only_and_tokens_read_their_entry_there(monkeypatch):
     # issue 11: the 4 KB table in RAM put a frozen image with OpenPAYGO over its 40 KB
     board = _meter_at(400, (20, 7))
@@ -270,8 +268,7 @@ def test_no_cut_while_openpaygo_tokens_answer_busy():
     count, digits = _token(60, 20)
     assert app.submit(digits)[0] == "busy"
     # rebuilt: tokens are checked again, and the ordinary rules apply (here: a cut)
-    while app.opg_table_step():
-        pass
+    _settle(app)
     assert app._opg_behind() == 0 and app.meter.fault_hold == 0
     apprig.run(board, app, 5)
     assert not app.meter.relay_closed()
