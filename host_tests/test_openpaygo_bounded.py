@@ -294,3 +294,33 @@ def test_a_flash_that_refuses_the_table_neither_stops_the_rebuild_nor_parks_it()
     assert app._opg_behind() == 0 and app.meter.fault_hold == 0
     count, digits = _token(60, 20)
     assert app.submit(digits)[0] == "accepted"
+
+
+def test_a_power_cut_at_every_write_of_a_table_save_leaves_a_meter_that_decides_right():
+    # the save of the value table (new file, then rename) torn at each of its low-level writes
+    # in turn: after the reboot the table on flash is the old one or the new one, never a
+    # mixture, and the next OpenPAYGO token is decided as the reference decides it
+    from fakefs import PowerCut
+    n = 1
+    while True:
+        board = _meter_at(40, (20, 7))
+        app = apprig.reboot(board, CFG)
+        app.opg_background = True
+        _settle(app)
+        count, digits = _token(40, 20)
+        assert app.submit(digits)[0] == "accepted"      # the counter moves: a save is due
+        board.fs.cut_after(n)
+        try:
+            _settle(app)
+        except PowerCut:
+            app = apprig.reboot(board, CFG)
+            app.opg_background = True
+            _settle(app)
+            assert app.desk._opg_decoder.table_parked()
+            assert app.submit(digits)[0] == "used"
+            later, digits2 = _token(count, 7)
+            assert app.submit(digits2)[0] == "accepted"
+            n += 1
+            continue
+        break                                   # the save needed fewer than n writes
+    assert n > 2
