@@ -50,7 +50,7 @@ def _meter_at(last_count, values):
     app.commit()
     dec = app.desk._opg_decoder
     if hasattr(dec, "table_reset"):
-        target = app._opg_target()
+        target = app.opg.target()
         dec.table_reset()
         for value in values:
             base = (value + START % 1000) % 1000
@@ -61,7 +61,7 @@ def _meter_at(last_count, values):
                     code -= 73741825
             dec._tab[base] = code
         dec._tab_count = target
-        app._opg_saved = app._opg_tried = -1
+        app.opg.saved = app.opg.tried = -1
         app.opg_table_step()             # nothing left to advance: saves the file
     return board
 
@@ -215,7 +215,7 @@ def test_at_rest_the_table_is_on_flash_only_and_tokens_read_their_entry_there(mo
     # the counter moved: the table comes back, moves to the new target, is saved, parks
     assert app.opg_table_step() is True and not dec.table_parked()
     _settle(app)
-    assert dec.table_parked() and dec.table_count() == app._opg_target() == count - 15
+    assert dec.table_parked() and dec.table_count() == app.opg.target() == count - 15
     count, digits = _token(count, 7)
     hashes.n = 0
     assert app.submit(digits)[0] == "accepted" and hashes.n <= BOUND
@@ -260,7 +260,7 @@ def test_no_cut_while_openpaygo_tokens_answer_busy():
     app = apprig.reboot(board, cfg)
     app.opg_background = True                        # as App.run() sets it before the boot
     dec = app.desk._opg_decoder
-    assert dec.table_count() == 0 and app._opg_target() == 45
+    assert dec.table_count() == 0 and app.opg.target() == 45
     app.opg_table_step()
     apprig.run(board, app, 180)                      # past the notice: a cut would be due
     assert app.meter.relay_closed()
@@ -269,7 +269,7 @@ def test_no_cut_while_openpaygo_tokens_answer_busy():
     assert app.submit(digits)[0] == "busy"
     # rebuilt: tokens are checked again, and the ordinary rules apply (here: a cut)
     _settle(app)
-    assert app._opg_behind() == 0 and app.meter.fault_hold == 0
+    assert app.opg.behind() == 0 and app.meter.fault_hold == 0
     apprig.run(board, app, 5)
     assert not app.meter.relay_closed()
     assert app.status()["reason"] == "no_credit"
@@ -291,7 +291,7 @@ def test_a_flash_that_refuses_the_table_neither_stops_the_rebuild_nor_parks_it()
         assert slices < 10000
     assert dec.table_count() == 45 and not dec.table_parked() and dec._tab is not None
     assert "/data/opgtable.bin" not in board.fs.files
-    assert app._opg_behind() == 0 and app.meter.fault_hold == 0
+    assert app.opg.behind() == 0 and app.meter.fault_hold == 0
     count, digits = _token(60, 20)
     assert app.submit(digits)[0] == "accepted"
 

@@ -62,7 +62,8 @@ _TOKEN_BUSY = const(152)
 FIRMWARE_VERSION = "0.1.0"
 _RECORD = ("meter.core.record",)
 _BOOT_CODE = ("meter.appboot",)
-_REPORT = ("meter.appreport", "meter.core.codenames")
+_REPORT = ("meter.appreport", "meter.core.codenames", "meter.core.codetext",
+           "meter.eventread")
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
@@ -71,10 +72,6 @@ _RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz
 _BUTTON_POLL_MS = const(20)
 _OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
 _OPG_BUSY_MS = const(50)        # between slices while the table catches up
-_OPG_MAX_LAG = const(24)        # counts the table may lag a decode by: <= 104 hashes in all
-_OPG_SAVE_EVERY = const(16)     # counts between saves while the table catches up
-_OPG_TABLE = "/data/opgtable.bin"
-_OPG_TABLE_NEW = "/data/opgtable.new"
 _TEMP_EVERY_S = const(64)        # the DS3231 converts its temperature every 64 s
 _HEAP_EVERY_S = const(60)        # how often the control task samples the heap at rest
 _HEAP_FIRST_S = const(5)         # ... and how long after boot it first does
@@ -92,7 +89,11 @@ class App:
         self.meter = Meter(self.cfg, build_minute)
         self.entry = Entry()
         self.desk = TokenDesk(self.meter, self.cfg, meter_key)
-        self.desk.opg_read = self._opg_read   # decodes with the table parked on flash
+        self.opg = None                      # meter.opgkeeper.TableKeeper with OpenPAYGO
+        if self.desk._opg_decoder is not None:
+            from meter.opgkeeper import TableKeeper
+            self.opg = TableKeeper(self)
+            self.desk.opg_read = self.opg.read   # decodes with the table parked on flash
         # A meter that cannot take a token must never cut (nothing could undo the cut): it holds
         # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
         # configuration holds cuts too: config_refused.)
@@ -121,8 +122,6 @@ class App:
         self._chirped = 0                # warning level the buzzer last announced
         self._next_cut_key = None
         self._next_cut = -1
-        self._opg_saved = -1             # the value-table count the file on flash holds
-        self._opg_tried = -1             # ... and the count last written (or tried)
         self.opg_background = False      # run() keeps the value table (the simulator does not)
         self._temp_mono = -_TEMP_EVERY_S
         self.config_error = None         # what was wrong with /config.json (defaults in use)
@@ -415,7 +414,7 @@ class App:
         m = self.meter
         was_closed = m.relay_closed()
         status = self.read_rtc()
-        lag = self._opg_lag(digits)
+        lag = self.opg.behind() if self.opg is not None and len(digits) == 9 else 0
         if lag:
             # the value table is rebuilding: a decode now could walk thousands of hashes
             # (watchdog).  Nothing changes, no lockout strike: try again later.
@@ -423,8 +422,8 @@ class App:
         else:
             result = self.desk.enter(digits, status, self.osf, self.rtc_minute,
                                      self.rtc_second, self.mono_s)
-            if result[1] == _TOKEN_BUSY:
-                self._opg_table_load()     # the parked table's file failed it: reloaded
+            if result[1] == _TOKEN_BUSY and self.opg is not None:
+                self.opg.load()            # the parked table's file failed it: reloaded
         if result[3] is not None:
             self._set_rtc()
         if m.clock.challenge < 0:
@@ -457,21 +456,6 @@ class App:
         return True
 
     # --- status for the console and the display ------------------------------------------
-
-    def utc_iso(self):
-        m = self.meter
-        return calendar.iso_utc(EPOCH_2000_UNIX + m.minute * 60 + m.second)
-
-    def local_iso(self):
-        """Local time as ISO 8601 with its UTC offset, e.g. 2026-11-28T13:00:00+01:00."""
-        m = self.meter
-        t = calendar.local_time(EPOCH_2000_UNIX + m.minute * 60 + m.second,
-                                self.cfg.tz_std_minutes * 60, self.cfg.tz_eu_dst)
-        off = m.local.local_minute(m.minute) - m.minute
-        sign = "+" if off >= 0 else "-"
-        off = -off if off < 0 else off
-        return "%04d-%02d-%02dT%02d:%02d:%02d%s%02d:%02d" % (
-            t[0], t[1], t[2], t[3], t[4], t[5], sign, off // 60, off % 60)
 
     def next_cut_minute(self):
         """The planned cut; the forward search runs again only when the minute or something
@@ -526,115 +510,11 @@ class App:
         import machine
         machine.reset()
 
-    # --- OpenPAYGO value table (meter.core.openpaygo: bounded decodes) ---------------------
-
-    def _opg_target(self):
-        """The count the value table is kept at: the lowest an Add token can be accepted at."""
-        opg = self.desk.opg
-        n = opg.last_count - 15 if opg is not None else 0
-        return n if n > 0 else 0
-
-    def _opg_table_load(self):
-        """The value table from flash into RAM (boot, or to be advanced); a missing, damaged
-        or foreign file, or one ahead of the record, gives a table at count 0 instead."""
-        dec = self.desk._opg_decoder
-        if dec is None:
-            return
-        data = None
-        if getattr(self.hw, "storage_ok", True):
-            try:
-                with self.hw.fs.open(_OPG_TABLE, "rb") as f:
-                    data = f.read()
-            except OSError:
-                data = None
-        # a table ahead of the record (saved after a commit that a power cut then lost) would
-        # skip counts that can still be accepted: start again from count 0
-        ok = dec.table_load(data) and dec.table_count() <= self._opg_target()
-        data = None
-        if not ok:
-            dec.table_reset()
-        self._opg_saved = self._opg_tried = dec.table_count() if ok else -1
-        self._opg_hold()
-
-    def _opg_read(self, base):
-        """A parked value table's header and the entry of one token value, read from flash
-        for a decode (meter.core.openpaygo.OpenPaygoDecoder.table_park), or None."""
-        dec = self.desk._opg_decoder
-        if dec is None:
-            return None
-        try:
-            with self.hw.fs.open(_OPG_TABLE, "rb") as f:
-                head = f.read(dec.table_offset(0))
-                f.seek(dec.table_offset(base))
-                return head + f.read(4)
-        except OSError:
-            return None
-
-    def _opg_lag(self, digits):
-        """-> how many counts the value table is behind when that is too many for a bounded
-        decode of this OpenPAYGO token, else 0."""
-        return self._opg_behind() if len(digits) == 9 else 0
-
-    def _opg_behind(self):
-        """-> how many counts the value table is behind when that is too many for a bounded
-        decode (OpenPAYGO tokens answer busy meanwhile), else 0."""
-        dec = self.desk._opg_decoder
-        if dec is None or not self.opg_background or dec.table_count() < 0:
-            return 0                     # without the background task a decode walks, as before
-        lag = self._opg_target() - dec.table_count()
-        return lag if lag > _OPG_MAX_LAG else 0
-
-    def _opg_hold(self):
-        """While OpenPAYGO tokens answer busy (the table rebuilding after its file was lost:
-        hours on a Pico at a high count), the household cannot top up with one: no cut for
-        lack of credit meanwhile (the LCD and `status` give TOKEN_BUSY as the reason)."""
-        m = self.meter
-        if self._opg_behind():
-            if not m.fault_hold:
-                m.fault_hold = _TOKEN_BUSY
-        elif m.fault_hold == _TOKEN_BUSY:
-            m.fault_hold = 0
+    # --- OpenPAYGO value table (meter/opgkeeper.py: bounded decodes) -----------------------
 
     def opg_table_step(self, budget=_OPG_SLICE):
-        """One background slice: advances the value table towards the counter by at most
-        `budget` hashes, or saves it once it has arrived -> True while there is work left.
-        Saved and at the counter, the table leaves RAM (parked: decodes read their entry from
-        the file) until the counter moves on."""
-        desk = self.desk
-        dec = desk._opg_decoder
-        if dec is None or dec.table_count() < 0:
-            return False
-        self._opg_hold()                 # at most a slice (1 s) late either way
-        target = self._opg_target()
-        count = dec.table_count()
-        if dec.table_parked():
-            if count >= target:
-                return False
-            self._opg_table_load()       # back into RAM to be advanced
-            return True
-        storage_ok = getattr(self.hw, "storage_ok", True)
-        due = count >= target or count - self._opg_tried >= _OPG_SAVE_EVERY
-        if due and count != self._opg_tried and storage_ok:
-            data = dec.table_bytes()
-            if data is not None:
-                # arrived, or a long rebuild under way: saved, so a reset does not restart it
-                self._opg_tried = count      # a failing flash must not stop the advance
-                fs = self.hw.fs
-                try:
-                    with fs.open(_OPG_TABLE_NEW, "wb") as f:
-                        f.write(data)
-                    fs.rename(_OPG_TABLE_NEW, _OPG_TABLE)
-                    self._opg_saved = count
-                except OSError:
-                    pass                     # the RAM copy works; not parked on a bad file
-                if count < target:
-                    return True
-        if count < target:
-            dec.table_advance(target, budget, True)
-            return True
-        if count == self._opg_saved and storage_ok:
-            dec.table_park()             # at the counter and on flash: out of RAM
-        return False
+        """One background slice of the value table's upkeep -> True while there is work left."""
+        return self.opg.step(budget) if self.opg is not None else False
 
     def entry_step(self, now_ms):
         """The keypad task's timeout check: typed digits left for 30 s are discarded."""
@@ -656,7 +536,7 @@ class App:
         import asyncio
         self.wdt = wdt
         # set before the boot: a table too far behind holds cuts from the first decision on
-        self.opg_background = self.desk._opg_decoder is not None
+        self.opg_background = self.opg is not None
         self.boot()
         tasks = [asyncio.create_task(self._control_task(wdt)),
                  asyncio.create_task(self._relay_task())]

@@ -44,7 +44,8 @@ def boot(app):
         finally:
             overlay.release(_RECORD)
     app.log.load()
-    app._opg_table_load()
+    if app.opg is not None:
+        app.opg.load()
     m.event(_BOOT, 0)
     if app.fault_code == _NO_KEY:
         m.event(_NO_KEY)

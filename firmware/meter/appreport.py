@@ -4,6 +4,7 @@ releases it (meter/overlay.py, issue 11): a meter whose console is not used keep
 """
 import sys
 
+from meter import eventread
 from meter.core import calendar, codenames, policy
 from meter.core.clock import EPOCH_2000_UNIX, from_unix
 from meter.core.meter import NO_END, PROTECT_NAMES
@@ -18,13 +19,30 @@ from micropython import const
 _CLOCK_TRUSTED = const(39)
 
 
+def _utc_iso(app):
+    m = app.meter
+    return calendar.iso_utc(EPOCH_2000_UNIX + m.minute * 60 + m.second)
+
+
+def _local_iso(app):
+    """Local time as ISO 8601 with its UTC offset, e.g. 2026-11-28T13:00:00+01:00."""
+    m = app.meter
+    t = calendar.local_time(EPOCH_2000_UNIX + m.minute * 60 + m.second,
+                            app.cfg.tz_std_minutes * 60, app.cfg.tz_eu_dst)
+    off = m.local.local_minute(m.minute) - m.minute
+    sign = "+" if off >= 0 else "-"
+    off = -off if off < 0 else off
+    return "%04d-%02d-%02dT%02d:%02d:%02d%s%02d:%02d" % (
+        t[0], t[1], t[2], t[3], t[4], t[5], sign, off // 60, off % 60)
+
+
 def clock_status(app):
     """The console's `clock`: trust, the estimate, the proven interval and its width."""
     clock = app.meter.clock
     hi = None
     if clock.hi_minute >= 0:
         hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
-    return {"trusted": clock.trusted, "utc": app.utc_iso(), "local": app.local_iso(),
+    return {"trusted": clock.trusted, "utc": _utc_iso(app), "local": _local_iso(app),
             "error_s": clock.error_s if clock.error_s >= 0 else None,
             "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
                                    clock.lo_second),
@@ -77,7 +95,7 @@ def protections(app):
 
 def events(app, n):
     out = []
-    for utc, trusted, mono, code, value in app.log.newest(n):
+    for utc, trusted, mono, code, value in eventread.newest(app.log, n):
         e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
              "trusted": bool(trusted), "mono_s": mono, "code": code,
              "name": codenames.name(code), "value": value}

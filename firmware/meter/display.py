@@ -13,7 +13,7 @@ before it is applied: "15.00EUR CREDIT" / "5.00EUR DEBT".
 from micropython import const
 
 from meter import overlay
-from meter.core import calendar, codetext, policy
+from meter.core import calendar, policy
 from meter.core.clock import EPOCH_2000_UNIX
 from meter.drivers.ticks import diff as ticks_diff
 
@@ -28,7 +28,9 @@ _EMERGENCY_OFFER = const(19)
 _RELAY_FAILED = const(60)
 _CONFIG_ERROR = const(129)
 
-_PAGES = ("meter.displaypages",)
+_PAGES = ("meter.displaypages", "meter.core.codetext", "meter.eventread")
+_TEXT = ("meter.core.codetext",)
+_TEXTS_KEPT = const(6)          # LCD texts the idle screen keeps (it alternates 2-3)
 _RESULT_MS = const(5000)
 _PAGE_MS = const(30000)
 _ALTERNATE_MS = const(3000)
@@ -75,6 +77,7 @@ class Display:
         self._shown = ["", ""]
         self._buf = bytearray(16)
         self._pages_in = False           # meter.displaypages loaded (a page or a result shown)
+        self._texts = {}                 # code -> LCD text, of the codes shown lately
 
     def result(self, code, value, now_ms, split=None):
         """Shows a token result for 5 s; split = (to credit, to debt) of a top-up."""
@@ -137,11 +140,27 @@ class Display:
             if split is not None:
                 cur = app.cfg.currency
                 return [_amount_line(split[0], cur, "CREDIT"), _amount_line(split[1], cur, "DEBT")]
-            return [fit(codetext.text(self._result_code)), fit(self._pages().detail(self))]
+            return [fit(self._text(self._result_code)), fit(self._pages().detail(self))]
         if entry.page >= 0 and ticks_diff(now, self._touch_ms) < _PAGE_MS:
             return self._pages().page(self, entry.page, entry.subpage)
         self._pages_go()
         return self._idle()
+
+    def _text(self, code):
+        """The LCD text of a code.  The table (meter/core/codetext.py, 2 KB of a board's heap
+        on the deploy path) is loaded only when a code not shown lately comes up, and released
+        after (issue 11); the few texts the idle screen alternates are kept."""
+        t = self._texts.get(code)
+        if t is None:
+            from meter.core import codetext
+            try:
+                t = codetext.text(code)
+            finally:
+                overlay.release(_TEXT)
+            if len(self._texts) >= _TEXTS_KEPT:
+                self._texts.clear()
+            self._texts[code] = t
+        return t
 
     def _pages(self):
         """The pages and token results (meter/displaypages.py): loaded while one is shown and
@@ -179,29 +198,29 @@ class Display:
             if phase == 1:
                 if c.ec_active:
                     return [line1, _two("EMERG. LEFT", money(c.ec_amount - c.ec_used()))]
-                return [line1, fit(codetext.text(_EMERGENCY_OFFER))]
+                return [line1, fit(self._text(_EMERGENCY_OFFER))]
             if phase > 1:
                 phase -= 1
         if bad_cfg and phase == 1:
-            return [line1, fit(codetext.text(_CONFIG_ERROR))]
+            return [line1, fit(self._text(_CONFIG_ERROR))]
         if armed:
-            return [line1, fit(codetext.text(_ARMED))]
+            return [line1, fit(self._text(_ARMED))]
         return [line1, fit(self._main_line())]
 
     def _main_line(self):
         app = self.app
         m = app.meter
         if app.storage_code:
-            return codetext.text(app.storage_code)
+            return self._text(app.storage_code)
         if app.fault_code:
-            return codetext.text(app.fault_code)
+            return self._text(app.fault_code)
         if not m.clock.trusted:
-            return codetext.text(m.clock.code)
+            return self._text(m.clock.code)
         if app.hw.relay.failed:
-            return codetext.text(_RELAY_FAILED)
+            return self._text(_RELAY_FAILED)
         if m.reason == _SUPPLY_ON and m.warn_level:
-            return codetext.text(_LOW_CREDIT_1 if m.warn_level == 1 else _LOW_CREDIT_2)
-        return codetext.text(m.reason)
+            return self._text(_LOW_CREDIT_1 if m.warn_level == 1 else _LOW_CREDIT_2)
+        return self._text(m.reason)
 
     def _when(self, minute):
         cfg = self.app.cfg

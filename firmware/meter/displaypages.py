@@ -6,6 +6,7 @@ issue 11): a meter nobody touches keeps none of it.  d is the meter.display.Disp
 """
 from micropython import const
 
+from meter import eventread
 from meter.core import calendar, codetext
 from meter.core import meter as meter_mod
 from meter.display import _two, fit, money
@@ -162,7 +163,7 @@ def page(d, page, sub):
             (0 if m.clock.trusted else m.clock.code) or \
             (_CONFIG_ERROR if getattr(app, "config_error", None) else 0)
         return [fit("ERROR CODE %d" % err), fit(codetext.text(err) if err else "NO ERROR")]
-    events = app.log.newest(sub - 1)
+    events = eventread.newest(app.log, sub - 1)
     if len(events) < sub - 1:
         return [fit("END OF LOG"), fit("%d EVENTS" % len(events))]
     utc, trusted, mono, code, value = events[sub - 2]

@@ -23,7 +23,8 @@ numbers last 8,000 years; they are never compared modulo 2**32.
 
 RAM: the log keeps no copy of the entries, only the newest sequence number, a bitmap of the
 ring entries known to be valid, and up to 8 entries whose write failed (a filesystem that did
-not mount still shows its STORAGE ERROR and BOOT events on the LCD).  newest() reads the file.
+not mount still shows its STORAGE ERROR and BOOT events on the LCD).  Reading the log is
+meter.eventread's (the console, the LCD's page D and the remote channel load it).
 """
 import struct
 
@@ -177,79 +178,3 @@ class EventLog:
                 self.fs.mkdir(self.path[:cut])
             except OSError:
                 pass
-
-    # --- reading -------------------------------------------------------------------------
-
-    def count(self):
-        """Number of entries the log holds (at most `entries`)."""
-        total = 0
-        for b in self._valid:
-            while b:
-                total += b & 1
-                b >>= 1
-        return total + len(self._ram)
-
-    def newest(self, n):
-        """-> up to n entries, newest first, each (utc or None, trusted 0/1, mono, code,
-        value); utc is None for an event logged while the date was unknown."""
-        if not self._loaded:
-            self.load()
-        out = []
-        size = self.entries
-        seq = self.seq
-        stop = seq - size if seq > size else 0
-        f = None
-        try:
-            while seq > stop and len(out) < n:
-                e = None
-                for r in self._ram:
-                    if r[0] == seq:
-                        e = r
-                slot = seq % size
-                if e is None and self._bit(slot):
-                    if f is None:
-                        f = self.fs.open(self.path, "rb")
-                    f.seek(slot * ENTRY_SIZE)
-                    if f.readinto(self._buf) == ENTRY_SIZE:
-                        e = self._decode()
-                        if e is not None and e[0] != seq:
-                            e = None
-                if e is not None:
-                    out.append((e[1], e[2], e[3], e[4], e[5]))
-                seq -= 1
-        except OSError:
-            self.ok = False                  # what was read so far is still the newest
-        if f is not None:
-            try:
-                f.close()
-            except OSError:
-                pass
-        return out
-
-    def oldest_seq(self):
-        """The oldest sequence number the ring can still hold (store-and-forward starts here
-        when more events happened offline than the ring keeps)."""
-        return self.seq - self.entries + 1 if self.seq > self.entries else 1
-
-    def entry(self, seq):
-        """-> (utc, trusted 0/1, mono, code, value) of event `seq`, or None when the ring no
-        longer (or never) held it."""
-        if seq < 1 or seq > self.seq or seq < self.oldest_seq():
-            return None
-        for r in self._ram:
-            if r[0] == seq:
-                return r[1], r[2], r[3], r[4], r[5]
-        slot = seq % self.entries
-        if not self._bit(slot):
-            return None
-        try:
-            with self.fs.open(self.path, "rb") as f:
-                f.seek(slot * ENTRY_SIZE)
-                if f.readinto(self._buf) != ENTRY_SIZE:
-                    return None
-        except OSError:
-            return None
-        e = self._decode()
-        if e is None or e[0] != seq:
-            return None
-        return e[1], e[2], e[3], e[4], e[5]

@@ -2,6 +2,7 @@
 from fakefs import FakeFS, PowerCut
 from mpcompat import raises
 from meter.eventlog import ENTRY_SIZE, EventLog
+from meter.eventread import count, newest
 
 PATH = "/data/events.bin"
 T0 = 1795867200                      # 2026-11-28, above 2**30: a long int on MicroPython
@@ -27,7 +28,7 @@ def fill(log, count, first=0):
 
 def test_absent_file_is_an_empty_log():
     fs, log = fresh()
-    assert log.count() == 0 and log.newest(5) == [] and log.ok and log.seq == 0
+    assert count(log) == 0 and newest(log, 5) == [] and log.ok and log.seq == 0
 
 
 def test_append_and_read_back_newest_first():
@@ -37,10 +38,10 @@ def test_append_and_read_back_newest_first():
     log.append(0xFFFFFFFF, True, 0xFFFFFFFF, 61, 0x7FFFFFFF)
     want = [(0xFFFFFFFF, 1, 0xFFFFFFFF, 61, 0x7FFFFFFF), (T0 + 60, 0, 65, 33, -7200),
             (T0, 1, 5, 39, 0)]
-    assert log.newest(10) == want
-    assert log.newest(1) == want[:1] and log.newest(0) == []
+    assert newest(log, 10) == want
+    assert newest(log, 1) == want[:1] and newest(log, 0) == []
     again = reopened(fs)
-    assert again.newest(10) == want and again.count() == 3 and again.seq == 3
+    assert newest(again, 10) == want and count(again) == 3 and again.seq == 3
 
 
 def test_one_in_place_write_per_event():
@@ -55,25 +56,25 @@ def test_one_in_place_write_per_event():
 def test_ring_wraps_at_256_and_keeps_the_newest():
     fs, log = fresh()
     fill(log, 300)
-    assert log.count() == 256
+    assert count(log) == 256
     assert len(fs.files[PATH]) == 256 * ENTRY_SIZE     # the file never grows past the ring
     again = reopened(fs)
-    assert again.count() == 256 and again.seq == 300
-    newest = again.newest(3)
-    assert newest[0] == (T0 + 299, 0, 299, 49, -299)
-    assert newest[2][0] == T0 + 297
-    everything = again.newest(1000)
+    assert count(again) == 256 and again.seq == 300
+    top = newest(again, 3)
+    assert top[0] == (T0 + 299, 0, 299, 49, -299)
+    assert top[2][0] == T0 + 297
+    everything = newest(again, 1000)
     assert len(everything) == 256
     assert everything[-1][0] == T0 + 44              # the 45th event is the oldest kept
     # appends after a reload carry on from the newest
     again.append(T0 + 300, True, 300, 90, 1)
-    assert reopened(fs).newest(1)[0][0] == T0 + 300
+    assert newest(reopened(fs), 1)[0][0] == T0 + 300
 
 
 def test_small_ring():
     fs, log = fresh(4)
     fill(log, 10)
-    assert [e[2] for e in reopened(fs, 4).newest(10)] == [9, 8, 7, 6]
+    assert [e[2] for e in newest(reopened(fs, 4), 10)] == [9, 8, 7, 6]
 
 
 def test_torn_entry_loses_only_that_entry():
@@ -84,9 +85,9 @@ def test_torn_entry_loses_only_that_entry():
         raises(PowerCut, log.append, T0 + 99, True, 99, 91, 9)
         fs.reboot()
         again = reopened(fs)
-        assert [e[2] for e in again.newest(10)] == [4, 3, 2, 1, 0], keep
+        assert [e[2] for e in newest(again, 10)] == [4, 3, 2, 1, 0], keep
         again.append(T0 + 100, True, 100, 92, 0)     # takes the torn entry's place
-        assert [e[2] for e in reopened(fs).newest(3)] == [100, 4, 3]
+        assert [e[2] for e in newest(reopened(fs), 3)] == [100, 4, 3]
 
 
 def test_torn_entry_after_a_wrap_loses_it_and_the_oldest():
@@ -95,7 +96,7 @@ def test_torn_entry_after_a_wrap_loses_it_and_the_oldest():
     fs.cut_after(1)
     raises(PowerCut, log.append, T0, True, 6, 90, 0)     # overwrites event 2, the oldest
     fs.reboot()
-    assert [e[2] for e in reopened(fs, 4).newest(10)] == [5, 4, 3]
+    assert [e[2] for e in newest(reopened(fs, 4), 10)] == [5, 4, 3]
 
 
 def test_damaged_entries_are_skipped():
@@ -104,22 +105,22 @@ def test_damaged_entries_are_skipped():
     fs.flip(PATH, 3 * ENTRY_SIZE + 5)                # event 2 (sequence 3)
     fs.flip(PATH, 6 * ENTRY_SIZE + 19)               # event 5, in its check value
     again = reopened(fs)
-    assert [e[2] for e in again.newest(10)] == [7, 6, 4, 3, 1, 0]
-    assert again.count() == 6
+    assert [e[2] for e in newest(again, 10)] == [7, 6, 4, 3, 1, 0]
+    assert count(again) == 6
 
 
 def test_truncated_and_garbage_files():
     fs, log = fresh()
     fill(log, 8)
     fs.truncate(PATH, 5 * ENTRY_SIZE + 7)            # half of event 4 survives
-    assert [e[2] for e in reopened(fs).newest(10)] == [3, 2, 1, 0]
+    assert [e[2] for e in newest(reopened(fs), 10)] == [3, 2, 1, 0]
     for junk in (b"\xff" * 777, b"\x00" * 5120, b"x", b""):
         fs.files[PATH] = bytearray(junk)
         again = reopened(fs)
-        assert again.count() == 0 and again.newest(3) == []
+        assert count(again) == 0 and newest(again, 3) == []
         assert again.append(5, False, 1, 30, 0)
-        assert again.newest(1) == [(5, 0, 1, 30, 0)]
-        assert reopened(fs).newest(5) == [(5, 0, 1, 30, 0)]
+        assert newest(again, 1) == [(5, 0, 1, 30, 0)]
+        assert newest(reopened(fs), 5) == [(5, 0, 1, 30, 0)]
 
 
 def test_leftover_from_an_older_lap_is_not_an_event():
@@ -129,8 +130,8 @@ def test_leftover_from_an_older_lap_is_not_an_event():
     old.append(T0, True, 777, 90, 0)                 # sequence 1, also for slot 1
     fs.files[PATH][ENTRY_SIZE:2 * ENTRY_SIZE] = old_fs.files[PATH][ENTRY_SIZE:2 * ENTRY_SIZE]
     again = reopened(fs, 4)
-    assert [e[2] for e in again.newest(10)] == [7, 6, 5]
-    assert again.count() == 3
+    assert [e[2] for e in newest(again, 10)] == [7, 6, 5]
+    assert count(again) == 3
 
 
 def test_mount_failure_keeps_the_last_events_in_ram():
@@ -138,15 +139,15 @@ def test_mount_failure_keeps_the_last_events_in_ram():
     fs.mount_fails = True
     log = EventLog(fs, PATH)
     log.load()
-    assert log.count() == 0
+    assert count(log) == 0
     assert not log.append(T0, False, 1, 90, 0)       # BOOT
     assert not log.append(T0, False, 1, 61, 0)       # STORAGE ERROR
     assert not log.ok
-    assert [e[3] for e in log.newest(5)] == [61, 90] and log.count() == 2
+    assert [e[3] for e in newest(log, 5)] == [61, 90] and count(log) == 2
     for i in range(20):
         log.append(T0 + i, False, 2 + i, 41, i)
-    assert log.count() == 8 and len(log.newest(50)) == 8
-    assert log.newest(1)[0][4] == 19
+    assert count(log) == 8 and len(newest(log, 50)) == 8
+    assert newest(log, 1)[0][4] == 19
 
 
 def test_write_failure_then_recovery():
@@ -156,15 +157,15 @@ def test_write_failure_then_recovery():
     assert not log.append(T0 + 50, True, 50, 61, 0)
     fs.mount_fails = False
     assert log.append(T0 + 51, True, 51, 90, 0)
-    assert [e[2] for e in log.newest(10)] == [51, 50, 2, 1, 0]
-    assert [e[2] for e in reopened(fs).newest(10)] == [51, 2, 1, 0]   # 50 never reached flash
+    assert [e[2] for e in newest(log, 10)] == [51, 50, 2, 1, 0]
+    assert [e[2] for e in newest(reopened(fs), 10)] == [51, 2, 1, 0]   # 50 never reached flash
 
 
 def test_values_are_clamped_never_raised():
     fs, log = fresh()
     log.append(-5, 1, -1, 300, 1 << 40)
     log.append(1 << 40, 0, 1 << 33, -1, -(1 << 40))
-    assert reopened(fs).newest(2) == [(0xFFFFFFFF, 0, 0xFFFFFFFF, 0, -0x80000000),
+    assert newest(reopened(fs), 2) == [(0xFFFFFFFF, 0, 0xFFFFFFFF, 0, -0x80000000),
                                       (0, 1, 0, 255, 0x7FFFFFFF)]
 
 
@@ -173,7 +174,7 @@ def test_append_before_load_keeps_the_existing_log():
     fill(log, 3)
     late = EventLog(fs, PATH)
     late.append(T0 + 9, True, 9, 90, 0)
-    assert [e[2] for e in reopened(fs).newest(10)] == [9, 2, 1, 0]
+    assert [e[2] for e in newest(reopened(fs), 10)] == [9, 2, 1, 0]
 
 
 def test_directory_is_created_when_missing():

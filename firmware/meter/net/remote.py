@@ -18,6 +18,7 @@ import json
 
 from micropython import const
 
+from meter import eventread
 from meter.core import calendar, codenames
 from meter.core import remote as R
 from meter.core.clock import EPOCH_2000_UNIX
@@ -205,15 +206,15 @@ class Remote:
             rs.acked_seq = log.seq         # the log was lost and started again
         first = rs.acked_seq + 1
         lost = 0
-        if first < log.oldest_seq():
-            lost = log.oldest_seq() - first
-            first = log.oldest_seq()
+        if first < eventread.oldest_seq(log):
+            lost = eventread.oldest_seq(log) - first
+            first = eventread.oldest_seq(log)
         if first > log.seq:
             return None
         out = []
         seq = first
         while seq <= log.seq and len(out) < BATCH:
-            e = log.entry(seq)
+            e = eventread.entry(log, seq)
             if e is not None:
                 out.append(_event_json(seq, e))
             seq += 1
@@ -322,9 +323,9 @@ class Remote:
             first, count = R.events_split(cmd.args)
             log = app.log
             out = []
-            seq = first if first >= log.oldest_seq() else log.oldest_seq()
+            seq = first if first >= eventread.oldest_seq(log) else eventread.oldest_seq(log)
             while seq <= log.seq and len(out) < count:
-                e = log.entry(seq)
+                e = eventread.entry(log, seq)
                 if e is not None:
                     out.append(_event_json(seq, e))
                 seq += 1
