@@ -80,8 +80,8 @@ def _board_module(name):
 
 @pytest.fixture
 def firmware(monkeypatch, tmp_path):
-    """firmware(board_name, jumper=False, config=None) -> (main module, app, console, hw,
-    machine); files (/config.json, /data/identity.json) live under tmp_path."""
+    """firmware(board_name, jumper=False, config=None) -> (meter.boardstart, app, console, hw,
+    machine), main.py run first (its Ctrl-C switch); files (/config.json, /data/identity.json) live under tmp_path."""
     def load(board_name, jumper=False, config=None, float_low=(), counter=False):
         clock = fakehw.FakeClock(1000)
         board = _board_module(board_name)
@@ -109,11 +109,13 @@ def firmware(monkeypatch, tmp_path):
         main = importlib.util.module_from_spec(spec)
         shim.kbd_intr_char = 3
         spec.loader.exec_module(main)              # not __main__: defines, does not run
-        main.open = board_open
         from dirfs import DirFS
         monkeypatch.setattr(meter.boardhw, "BoardFS", lambda: DirFS(str(tmp_path)))
-        app, console, hw = main.start(board, storage=(True, False))
-        return main, app, console, hw, machine
+        monkeypatch.delitem(sys.modules, "meter.boardstart", raising=False)
+        from meter import boardstart                # what main() builds the meter with
+        monkeypatch.setattr(boardstart, "open", board_open, raising=False)
+        app, console, hw = boardstart.start(board, storage=(True, False))
+        return boardstart, app, console, hw, machine
     return load
 
 

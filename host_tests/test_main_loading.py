@@ -1,4 +1,4 @@
-"""firmware/main.py's loading functions, called directly with a fake filesystem: importable
+"""The boot's loading functions (meter/boardstart.py, which firmware/main.py runs), called directly with a fake filesystem: importable
 without a board, never raising at boot, printing a clear error (issue 8: an identity file of the
 wrong shape crashed main.py at boot; any key length was accepted)."""
 import importlib
@@ -13,7 +13,9 @@ import test_identity as cases         # host_tests/portable/test_identity.py
 def load_main():
     assert "board" not in sys.modules
     sys.modules.pop("main", None)
-    main = importlib.import_module("main")        # firmware/main.py, no board, no machine
+    sys.modules.pop("meter.boardstart", None)
+    importlib.import_module("main")               # firmware/main.py, no board, no machine
+    main = importlib.import_module("meter.boardstart")
     assert "board" not in sys.modules and "machine" not in sys.modules
     return main
 

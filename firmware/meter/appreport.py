@@ -141,6 +141,8 @@ def board_test_command(app, cmd, args):
         app._write_rtc(minute, second)
         app.control_step()
         return app.status()
+    if cmd == "net" and not args and app.net is not None:
+        return app.net.status()            # the remote channel's counters
     if cmd == "reboot" and not args:
         app.commit()
         # the console writes and flushes this reply, then calls reset() a little later
