@@ -11,7 +11,7 @@ import sim as simmod
 from meter.benchtime import BenchTime
 from meter.core import codes
 
-parse = simmod.calendar.parse_iso_utc
+parse = simmod.isotime.parse_iso_utc
 STEP_MS = 300       # what each ticks_ms() read costs: a slow chip's control step, exaggerated
 
 
@@ -55,7 +55,7 @@ def test_long_advance_keeps_rtc_with_the_counter(tmp_path):
             assert lo <= true_utc <= hi, (clock, true_utc)
             # the DS3231 shows the world's time (within the whole-second phase), not less
             assert app.read_rtc() == 0
-            rtc_utc = parse(simmod.calendar.iso_utc(
+            rtc_utc = parse(simmod.isotime.iso_utc(
                 946684800 + app.rtc_minute * 60 + app.rtc_second))
             assert abs(rtc_utc - true_utc) <= 2, (rtc_utc, true_utc)
         assert app.meter.clock.code != codes.CLOCK_BACKWARDS

@@ -13,8 +13,8 @@ import vend
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 BE = holidays.country_holidays("BE", years=range(2020, 2031))
-parse = simmod.calendar.parse_iso_utc
-iso = simmod.calendar.iso_utc
+parse = simmod.isotime.parse_iso_utc
+iso = simmod.isotime.iso_utc
 
 
 def cut_allowed_at(utc):

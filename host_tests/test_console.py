@@ -17,7 +17,7 @@ START = "2026-11-28T12:00:00Z"
 
 @pytest.fixture
 def sim(tmp_path):
-    s = simmod.Simulator(simmod.calendar.parse_iso_utc(START), {}, str(tmp_path / "state"))
+    s = simmod.Simulator(simmod.isotime.parse_iso_utc(START), {}, str(tmp_path / "state"))
     yield s
     s.close()
 
@@ -122,7 +122,7 @@ def test_pulses_charge_money(sim):
 
 
 def test_local_time_carries_its_offset(tmp_path):
-    s = simmod.Simulator(simmod.calendar.parse_iso_utc("2026-07-01T10:00:00Z"), {},
+    s = simmod.Simulator(simmod.isotime.parse_iso_utc("2026-07-01T10:00:00Z"), {},
                          str(tmp_path / "summer"))
     try:
         out = ask(s, "status")
@@ -156,7 +156,7 @@ def test_test_mode_commands_refused_without_test_mode(sim):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=string.printable + "\x00\xe9", max_size=80))
 def test_fuzzed_console_lines_never_crash_or_credit(line):
-    s = simmod.Simulator(simmod.calendar.parse_iso_utc(START), {}, None)
+    s = simmod.Simulator(simmod.isotime.parse_iso_utc(START), {}, None)
     try:
         if line.split()[:1] in (["pulses"], ["advance"], ["load"], ["rtc"], ["reboot"],
                                 ["powerfail"], ["vend"], ["plot"]):

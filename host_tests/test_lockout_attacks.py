@@ -8,6 +8,7 @@ import exploit_rigs as rigs
 import vend
 from exploit_rigs import ask, native_guess, opg_guess
 from meter.core import calendar
+from meter.core import isotime
 from meter.core.lockout import Lockout
 
 START = "2026-11-30T09:00:00Z"          # a Monday
@@ -38,11 +39,11 @@ def test_setting_the_rtc_back_and_forth_does_not_unlock(world):
     t0 = sim.clock.ms
     guesses = 0
     for cycle in range(50):
-        ask(sim, "rtc set " + calendar.iso_utc(world.utc() + (1 + cycle) * 3600))
+        ask(sim, "rtc set " + isotime.iso_utc(world.utc() + (1 + cycle) * 3600))
         for j in range(3):
             if ask(sim, "token " + native_guess(10 + 3 * cycle + j))["result"] == "invalid":
                 guesses += 1
-        ask(sim, "rtc set " + calendar.iso_utc(world.utc() - (1 + cycle) * 86400))
+        ask(sim, "rtc set " + isotime.iso_utc(world.utc() - (1 + cycle) * 86400))
         if ask(sim, "token " + native_guess(500 + cycle))["result"] == "invalid":
             guesses += 1
     assert guesses == 0
@@ -89,5 +90,5 @@ def test_openpaygo_forging_rate_through_the_app_stays_under_the_bound(opg_world)
     assert lk.top_level == 15
     assert 12 <= guesses <= rigs.bound(1, lk.top_level, lk.cap_s, days * 86400)
     # the stricter OpenPAYGO lock leaves native tokens usable
-    t = vend.vend_native(["credit", "5.00", "--at", calendar.iso_utc(opg_world.utc())])
+    t = vend.vend_native(["credit", "5.00", "--at", isotime.iso_utc(opg_world.utc())])
     assert ask(opg_world.sim, "token " + t)["result"] == "accepted"

@@ -10,6 +10,7 @@ import sys
 import sim as simmod
 import simplot
 from meter.core import calendar
+from meter.core import isotime
 from meter.core.config import Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -17,7 +18,7 @@ START = "2026-11-30T06:00:00Z"          # Monday 07:00 local
 
 
 def utc(text):
-    return calendar.parse_iso_utc(text)
+    return isotime.parse_iso_utc(text)
 
 
 def run_sim(tmp_path):
@@ -95,15 +96,15 @@ def test_cut_windows_come_from_zoneinfo_and_holidays():
     cfg = Config()
     t0, t1 = utc("2026-12-21T00:00:00Z"), utc("2026-12-29T00:00:00Z")
     wins = simplot.allowed_cut_windows(t0, t1, cfg)
-    days = [calendar.iso_utc(int(a))[:10] for a, _ in wins]
+    days = [isotime.iso_utc(int(a))[:10] for a, _ in wins]
     # Mon 21 - Wed 23; not Thu 24 (the working day before Christmas) nor Fri 25; Mon 28
     assert days == ["2026-12-21", "2026-12-22", "2026-12-23", "2026-12-28"]
     a, b = wins[0]
-    assert calendar.iso_utc(int(a)) == "2026-12-21T07:00:00Z"       # 08:00 CET
-    assert calendar.iso_utc(int(b)) == "2026-12-21T13:00:00Z"       # 16:00 - 2 h margin
+    assert isotime.iso_utc(int(a)) == "2026-12-21T07:00:00Z"       # 08:00 CET
+    assert isotime.iso_utc(int(b)) == "2026-12-21T13:00:00Z"       # 16:00 - 2 h margin
     summer = simplot.allowed_cut_windows(utc("2020-07-06T00:00:00Z"),
                                          utc("2020-07-07T00:00:00Z"), cfg)
-    assert [calendar.iso_utc(int(x)) for x in summer[0]] == ["2020-07-06T06:00:00Z",
+    assert [isotime.iso_utc(int(x)) for x in summer[0]] == ["2020-07-06T06:00:00Z",
                                                               "2020-07-06T12:00:00Z"]
     assert pycal.weekday(2020, 7, 6) == 0
 

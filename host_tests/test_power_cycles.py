@@ -5,6 +5,7 @@ energy the simulated load really drew, priced by the TRUE local time of the simu
 import exploit_rigs as rigs
 import sim as simmod
 from meter.core import calendar
+from meter.core import isotime
 
 START = "2026-11-30T06:10:00Z"          # a Monday morning in Brussels
 
@@ -41,7 +42,7 @@ def test_power_cycling_every_5_minutes(tmp_path):
 def test_standing_charges_survive_the_first_power_cut_after_provisioning(tmp_path):
     """Regression (issue 8): provisioning stored charged_day = -1, so the first power cut
     after it lost every standing charge taken since."""
-    sim = simmod.Simulator(calendar.parse_iso_utc(START), {}, str(tmp_path / "state"))
+    sim = simmod.Simulator(isotime.parse_iso_utc(START), {}, str(tmp_path / "state"))
     try:
         # a local midnight, no load, no token: nothing commits before Tuesday 07:00 local (the
         # first possible cut, which would commit, is at 08:00)

@@ -19,6 +19,7 @@ import provision
 import sim
 from meter.app import App
 from meter.core import calendar
+from meter.core import isotime
 from meter.core.config import Config
 from meter.core.token import derive_meter_key
 
@@ -70,7 +71,7 @@ class PtyBoard:
         self._thread.start()
 
     def _boot(self):
-        self.sim = BoardSim(calendar.parse_iso_utc(START), {}, self.flash)
+        self.sim = BoardSim(isotime.parse_iso_utc(START), {}, self.flash)
 
     def _check_reset(self):
         path = os.path.join(self.root, "resets")

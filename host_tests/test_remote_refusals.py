@@ -5,6 +5,8 @@ import pytest
 from remote_rig import DEV_SERIAL, RawLink
 
 from meter.core import calendar, codes
+
+from meter.core import isotime
 from meter.core import remote as R
 from meter.core import token as T
 from devkeys import DEV_UTILITY_KEY_HEX
@@ -24,7 +26,7 @@ def rig(broker, meter):
 
 
 def now_s(meter):
-    return calendar.parse_iso_utc(meter.utc()) - EPOCH_2000
+    return isotime.parse_iso_utc(meter.utc()) - EPOCH_2000
 
 
 def credit_cmd(meter, counter, amount=500, serial=DEV_SERIAL, key=CMD, issue=None):

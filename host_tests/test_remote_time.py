@@ -11,6 +11,8 @@ from testbroker import Broker
 from remote_rig import DEV_SERIAL, SimMeter
 
 from meter.core import calendar
+
+from meter.core import isotime
 from meter.core import remote as R
 from meter.core import token as T
 from devkeys import DEV_UTILITY_KEY_HEX
@@ -60,7 +62,7 @@ def run_with(broker, tmp_path, answer, want_requests=2, limit_s=20):
     meter = SimMeter(broker.address, tmp_path / "flash")
     meter.wait_up()
     meter.untrust()
-    truth = calendar.parse_iso_utc(meter.utc()) + 3 * 3600     # the head-end's "true" time
+    truth = isotime.parse_iso_utc(meter.utc()) + 3 * 3600     # the head-end's "true" time
     srv = TimeServer(broker, lambda nonce: answer(nonce, truth))
     time.sleep(0.3)                                  # (subscribed)
     meter.ask("net time")
@@ -82,7 +84,7 @@ def test_two_agreeing_samples_anchor_the_clock(broker, tmp_path):
     st, net, truth, asked = run_with(broker, tmp_path, lambda nonce, t: sample(t, nonce))
     assert net["anchors"] == 1 and asked >= 2
     assert st["clock"]["trusted"] is True
-    assert abs(calendar.parse_iso_utc(st["clock"]["utc"]) - truth) <= 5
+    assert abs(isotime.parse_iso_utc(st["clock"]["utc"]) - truth) <= 5
 
 
 def test_forged_samples_never_set_the_clock(broker, tmp_path):
@@ -90,7 +92,7 @@ def test_forged_samples_never_set_the_clock(broker, tmp_path):
         broker, tmp_path, lambda nonce, t: sample(t, nonce, key=b"not the meter's key" * 2),
         want_requests=1)
     assert net["anchors"] == 0 and st["clock"]["trusted"] is False
-    assert abs(calendar.parse_iso_utc(st["clock"]["utc"]) - truth) > 3000
+    assert abs(isotime.parse_iso_utc(st["clock"]["utc"]) - truth) > 3000
 
 
 def test_samples_for_another_nonce_are_ignored(broker, tmp_path):

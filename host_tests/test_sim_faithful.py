@@ -9,6 +9,7 @@ import pytest
 import sim as simmod
 import simview
 from meter.core import calendar, codes
+from meter.core import isotime
 from meter.display import fit
 
 START = "2026-11-28T12:00:00Z"          # a Saturday
@@ -17,7 +18,7 @@ TUESDAY = "2026-12-01T08:00:00Z"        # 09:00 local, a working day
 
 def make(tmp_path, start=START, cfg=None, wall_time=False):
     more = {"wall_time": True} if wall_time else {}
-    return simmod.Simulator(calendar.parse_iso_utc(start), cfg or {},
+    return simmod.Simulator(isotime.parse_iso_utc(start), cfg or {},
                             str(tmp_path / "state"), **more)
 
 
@@ -118,16 +119,16 @@ def test_state_keeps_the_rtc_running_while_stopped(tmp_path, monkeypatch):
     now[0] += 3600                                  # switched off for an hour
     s = make(tmp_path, wall_time=True)
     try:
-        start = calendar.parse_iso_utc(START)
+        start = isotime.parse_iso_utc(START)
         assert s.rtc.utc() == start + 100 + 3600
         out = ask(s, "status")
         # the RTC carries the time over the hour off; the proven interval widens by the time
         # off (lo stays the stored bound: docs/clock.md), so it holds the true time
         clock = out["clock"]
-        assert clock["utc"] == calendar.iso_utc(start + 100 + 3600)
+        assert clock["utc"] == isotime.iso_utc(start + 100 + 3600)
         assert clock["error_s"] >= 3600
-        assert calendar.parse_iso_utc(clock["lo"]) <= start + 100 + 3600 <= \
-            calendar.parse_iso_utc(clock["hi"])
+        assert isotime.parse_iso_utc(clock["lo"]) <= start + 100 + 3600 <= \
+            isotime.parse_iso_utc(clock["hi"])
         assert s.world_utc() == start + 100 + 3600
     finally:
         s.close()
@@ -135,7 +136,7 @@ def test_state_keeps_the_rtc_running_while_stopped(tmp_path, monkeypatch):
     now[0] += 86400
     s = make(tmp_path)
     try:
-        assert s.rtc.utc() == calendar.parse_iso_utc(START) + 3700
+        assert s.rtc.utc() == isotime.parse_iso_utc(START) + 3700
     finally:
         s.close()
 

@@ -10,7 +10,7 @@ from fakeds3231 import FakeDS3231, _days
 from fakepins import FakeClock
 
 START = "2026-11-30T09:00:00Z"
-T0 = simmod.calendar.parse_iso_utc(START)
+T0 = simmod.isotime.parse_iso_utc(START)
 
 
 def chip_seconds(chip):
@@ -205,7 +205,7 @@ def test_reboot_with_an_off_period_and_an_rtc_jump_while_off(sim):
     sim.rtc.set_utc = lambda utc: (writes.append(utc), real(utc))
     out = ask(sim, "reboot 60 2026-12-05T10:01:00Z")
     assert out["world_utc"] == "2026-11-30T10:01:00Z"       # the world did not jump
-    assert writes == [simmod.calendar.parse_iso_utc("2026-12-05T10:01:00Z")]   # the RTC did
+    assert writes == [simmod.isotime.parse_iso_utc("2026-12-05T10:01:00Z")]   # the RTC did
 
 
 @pytest.mark.parametrize("line", ["reboot 0", "reboot x", "reboot -5", "reboot 5 2026-13-01T00:00:00Z",

@@ -13,7 +13,7 @@ START = "2026-11-30T09:00:00Z"          # Monday 10:00 in Brussels
 
 
 def make(tmp_path, cfg=None):
-    return simmod.Simulator(simmod.calendar.parse_iso_utc(START), cfg or {},
+    return simmod.Simulator(simmod.isotime.parse_iso_utc(START), cfg or {},
                             str(tmp_path / "state"))
 
 

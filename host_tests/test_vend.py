@@ -7,13 +7,15 @@ import time
 import pytest
 
 from meter.core import calendar
+
+from meter.core import isotime
 from meter.core import token as T
 from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VEND = os.path.join(ROOT, "tools", "vend.py")
 AT = "2026-11-28T12:00:00Z"
-AT_UTC = calendar.parse_iso_utc(AT)
+AT_UTC = isotime.parse_iso_utc(AT)
 DEV_KEY = T.derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
 OTHER_HEX = "11" * 32
 
@@ -120,7 +122,7 @@ def test_key_change_then_vend_under_the_new_revision():
     k1 = T.derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL, 1)
     kind, value, tid = T.decode(k1, after)
     assert (kind, value) == (T.CREDIT, 500)
-    assert T.issue_utc(tid, 1) == calendar.parse_iso_utc(at)
+    assert T.issue_utc(tid, 1) == isotime.parse_iso_utc(at)
     proc = run("--key-rev", "1", "--base", "1", "decode", after)
     assert proc.returncode == 0 and "issued: 2033-03-01T10:00:00Z" in proc.stdout
     proc = run("decode", digits)
@@ -191,7 +193,7 @@ def test_first_minute_of_base_0_and_the_july_2020_founding_case():
     digits = vend("--at", at, "credit", "20.00")
     assert digits == "66080029325526042576"
     assert T.decode(DEV_KEY, digits) == (T.CREDIT, 2000, 2367960)
-    assert T.issue_utc(2367960, 0) == calendar.parse_iso_utc(at)
+    assert T.issue_utc(2367960, 0) == isotime.parse_iso_utc(at)
     proc = run("decode", digits)
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == ["status: valid", "type: credit", "value: 20.00",

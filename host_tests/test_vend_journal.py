@@ -9,6 +9,7 @@ import pytest
 
 import sim as simmod
 from meter.core import calendar
+from meter.core import isotime
 from meter.core import token as T
 from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX
 
@@ -46,7 +47,7 @@ def test_two_tokens_in_one_minute_get_consecutive_ids_and_both_are_accepted(tmp_
     key = T.derive_meter_key(bytes.fromhex(DEV_UTILITY_KEY_HEX), DEV_SERIAL)
     a, b = T.decode(key, credit), T.decode(key, settime)
     assert b[2] == a[2] + 1
-    s = simmod.Simulator(calendar.parse_iso_utc(AT), {}, str(tmp_path / "state"))
+    s = simmod.Simulator(isotime.parse_iso_utc(AT), {}, str(tmp_path / "state"))
     try:
         import json
         r1 = json.loads(s.handle("token " + credit))
@@ -131,7 +132,7 @@ def test_the_journal_follows_a_key_change(tmp_path, env):
     assert T.decode(k0, change)[0] == T.KEY_CHANGE
     kind, value, tid = T.decode(k1, after)            # under revision 1, base 1
     assert (kind, value) == (T.CREDIT, 500)
-    assert T.issue_utc(tid, 1) == calendar.parse_iso_utc(at) + 60
+    assert T.issue_utc(tid, 1) == isotime.parse_iso_utc(at) + 60
     proc = run(env, "--dev", "--db", db, "decode", after)
     assert proc.returncode == 0 and "issued: 2033-03-01T10:01:00Z" in proc.stdout
 

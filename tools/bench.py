@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "cpython_shim"))
 sys.path.insert(0, os.path.join(ROOT, "firmware"))
 
 import vend  # noqa: E402
-from meter.core.calendar import iso_utc as iso, parse_iso_utc as parse_utc  # noqa: E402
+from meter.core.isotime import iso_utc as iso, parse_iso_utc as parse_utc  # noqa: E402
 
 SCENARIO_DIR = os.path.join(ROOT, "tools", "scenarios")
 _OPS = ("~=", "!=", ">=", "<=", "=", ">", "<")

@@ -47,6 +47,7 @@ def worker(broker, first, count, state_root):
     import simnet
     from meter.app import App
     from meter.core import calendar
+    from meter.core import isotime
     from meter.core.config import Config
     from devkeys import DEV_UTILITY_KEY_HEX
     from meter.core.token import derive_meter_key
@@ -64,7 +65,7 @@ def worker(broker, first, count, state_root):
                        meter_key=self.meter_key, board="sim", test_mode=True,
                        build_minute=self.build_minute)
 
-    start = calendar.parse_iso_utc(START)
+    start = isotime.parse_iso_utc(START)
     meters = []
     nets = []
     for i in range(count):

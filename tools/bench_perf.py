@@ -54,7 +54,8 @@ def simulated_year():
     import sim
     import vend
     from meter.core import calendar
-    start = calendar.parse_iso_utc("2026-01-05T00:00:00Z")
+    from meter.core import isotime
+    start = isotime.parse_iso_utc("2026-01-05T00:00:00Z")
     s = sim.Simulator(start, {}, None)
     try:
         # watts by local hour: ~490 W on average, 4,300 kWh a year
@@ -66,7 +67,7 @@ def simulated_year():
         for day in range(365):
             for hour in range(24):
                 if day % 7 == 0 and hour == 8:
-                    at = calendar.iso_utc(start + day * 86400 + hour * 3600)
+                    at = isotime.iso_utc(start + day * 86400 + hour * 3600)
                     s.handle("token " + vend.vend_native(["credit", "30.00", "--at", at]))
                 s.load_w = profile[hour]
                 steps += s.advance(3600)

@@ -28,6 +28,7 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools"),
 import sim as S  # noqa: E402
 import simnet  # noqa: E402
 from meter.core import calendar  # noqa: E402
+from meter.core import isotime  # noqa: E402
 
 
 def listener(backlog=1):
@@ -84,7 +85,7 @@ def connack_then_deaf(conn):
 
 
 def measure(port, seconds):
-    sim = S.Simulator(calendar.parse_iso_utc("2026-11-30T08:00:00Z"))
+    sim = S.Simulator(isotime.parse_iso_utc("2026-11-30T08:00:00Z"))
     net = simnet.SimNet(sim, "127.0.0.1:%d" % port, keepalive_s=10)
     worst_poll = 0.0
     worst_gap = 0.0

@@ -38,6 +38,8 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools"),
 import paho.mqtt.client as mqtt  # noqa: E402
 
 from meter.core import calendar, codes  # noqa: E402
+
+from meter.core import isotime  # noqa: E402
 from meter.core import remote as R  # noqa: E402
 from meter.core import token as T  # noqa: E402
 from devkeys import DEV_UTILITY_KEY_HEX  # noqa: E402
@@ -224,7 +226,7 @@ def send_command(args, keys, journal, serial, kind, cmd_args=b"", show=None):
     issue = at - EPOCH_2000
     payload = R.encode(keys.get(serial)[1], serial, counter, issue, issue + args.expiry, kind,
                        cmd_args)
-    journal.command(serial, counter, R.NAMES[kind], cmd_args.hex(), calendar.iso_utc(at))
+    journal.command(serial, counter, R.NAMES[kind], cmd_args.hex(), isotime.iso_utc(at))
     result = {}
     base = "meters/%d/" % serial
 
@@ -394,7 +396,7 @@ def broker_arg(text):
 
 def utc_arg(text):
     try:
-        return calendar.parse_iso_utc(text)
+        return isotime.parse_iso_utc(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a UTC time YYYY-MM-DDTHH:MM:SSZ" % text)
 
@@ -424,7 +426,7 @@ def positive(lo, hi, what):
 
 def date_arg(text):
     try:
-        y, m, d = calendar.parse_date(text)
+        y, m, d = isotime.parse_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a date YYYY-MM-DD" % text)
     return calendar.days_from_civil(y, m, d) - 10957

@@ -40,6 +40,8 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools", "cpython_
         sys.path.insert(0, _p)
 
 from meter.core import calendar  # noqa: E402
+
+from meter.core import isotime  # noqa: E402
 from meter.core import token as T  # noqa: E402
 from meter.core.config import Config  # noqa: E402
 
@@ -262,7 +264,7 @@ def provision(files, console, serial, utility_key, config_text=None, at=None, fo
     if not reply.get("ok") or reply.get("result") != "accepted":
         raise ProvisionError("the set-time token was refused: %s"
                              % (reply.get("error") or reply.get("result") or reply))
-    say("time set to %s" % calendar.iso_utc(at - at % 60))
+    say("time set to %s" % isotime.iso_utc(at - at % 60))
     info = console.request("info")
     if info.get("serial") != serial:
         raise ProvisionError("info reports serial %r, not %d" % (info.get("serial"), serial))
@@ -291,7 +293,7 @@ def main(argv=None):
     at = None
     if a.at is not None:
         try:
-            at = calendar.parse_iso_utc(a.at)
+            at = isotime.parse_iso_utc(a.at)
         except ValueError:
             p.error("--at: want YYYY-MM-DDTHH:MM:SSZ")
     console = SerialConsole(a.port, a.baud, a.wait)

@@ -45,6 +45,7 @@ from meter import app as app_mod  # noqa: E402
 from meter.app import App  # noqa: E402
 from meter.console import Console, ConsoleError, is_digits, parse_utc  # noqa: E402
 from meter.core import calendar, codes  # noqa: E402
+from meter.core import isotime  # noqa: E402
 from meter.core.config import Config  # noqa: E402
 from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 from meter.core.token import derive_meter_key  # noqa: E402
@@ -106,7 +107,7 @@ class Simulator:
         self.app.provision(start_utc)
         self.fs.flush()
         with open(os.path.join(self.state_dir, "provisioned"), "w") as f:
-            f.write(calendar.iso_utc(start_utc) + "\n")
+            f.write(isotime.iso_utc(start_utc) + "\n")
 
     # --- the RTC and the world across runs (--state) -------------------------------------
 
@@ -314,7 +315,7 @@ class Simulator:
                 argv[i] = str(ch)
         minute = max(self.world_utc() // 60, self.last_vend_minute + 1)
         try:
-            digits = vendmod.vend_native(list(argv) + ["--at", calendar.iso_utc(minute * 60)],
+            digits = vendmod.vend_native(list(argv) + ["--at", isotime.iso_utc(minute * 60)],
                                          quiet=True)
         except vendmod.VendError as e:
             raise ConsoleError("vend: %s" % e)
@@ -373,7 +374,7 @@ class Simulator:
         except simparts.PowerCut:
             self.reboot()
             reply = json.dumps({"ok": False, "error": "power failed during a commit; rebooted",
-                                "world_utc": calendar.iso_utc(self.world_utc())})
+                                "world_utc": isotime.iso_utc(self.world_utc())})
         if self.fs.tripped:
             self.reboot()
         self.fs.flush()
@@ -392,7 +393,7 @@ class Simulator:
             return reply
         out = json.loads(reply)
         if isinstance(out.get("clock"), dict):
-            out["world_utc"] = calendar.iso_utc(self.world_utc())
+            out["world_utc"] = isotime.iso_utc(self.world_utc())
             reply = json.dumps(out)
         return reply
 
@@ -475,9 +476,9 @@ def main(argv=None):
         # interactive: now, to the whole minute (App.provision trusts the clock from a whole
         # minute; a start between minutes reads as a jump of its seconds)
         start = DEFAULT_START if (a.serve or a.listen) else \
-            calendar.iso_utc(int(time.time()) // 60 * 60)
+            isotime.iso_utc(int(time.time()) // 60 * 60)
     try:
-        start_utc = calendar.parse_iso_utc(start)
+        start_utc = isotime.parse_iso_utc(start)
     except ValueError:
         p.error("--start: want YYYY-MM-DDTHH:MM:SSZ")
     sim = Simulator(start_utc, overrides, a.state, wall_time=not (a.serve or a.listen))

@@ -17,6 +17,8 @@ import sys
 import time
 
 from meter.core import calendar, codes
+
+from meter.core import isotime
 from meter.display import money
 
 SPEEDS = (1, 60, 3600)
@@ -38,7 +40,7 @@ def frame(sim, speed, paused, message, prompt=None):
     err = st["clock"].get("error_s")
     clock += "  error <= %s" % ("%d s" % err if err is not None else "unbounded")
     nc = st["next_cut"] or "none"
-    world = calendar.iso_utc(sim.world_utc())
+    world = isotime.iso_utc(sim.world_utc())
     rows = [
         "Budget meter simulator",
         "",

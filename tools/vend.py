@@ -42,6 +42,8 @@ for _p in (os.path.join(ROOT, "firmware"), os.path.join(ROOT, "tools", "cpython_
         sys.path.insert(0, _p)
 
 from meter.core import calendar  # noqa: E402
+
+from meter.core import isotime  # noqa: E402
 from meter.core import token as T  # noqa: E402
 from devkeys import DEV_SERIAL, DEV_UTILITY_KEY_HEX  # noqa: E402
 
@@ -67,14 +69,14 @@ class RaisingParser(Parser):
 
 def utc_arg(text):
     try:
-        return calendar.parse_iso_utc(text)
+        return isotime.parse_iso_utc(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a UTC time YYYY-MM-DDTHH:MM:SSZ" % text)
 
 
 def date_arg(text):
     try:
-        y, m, d = calendar.parse_date(text)
+        y, m, d = isotime.parse_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a date YYYY-MM-DD" % text)
     return calendar.days_from_civil(y, m, d) - 10957          # days since 2000
@@ -154,7 +156,7 @@ def money(minor):
 
 
 def iso_day(day2000):
-    return calendar.iso_utc((day2000 + 10957) * 86400)[:10]
+    return isotime.iso_utc((day2000 + 10957) * 86400)[:10]
 
 
 # --- the parser ------------------------------------------------------------------------
@@ -337,10 +339,10 @@ def token_id(p, base, at):
         start = T.issue_utc(0, base)
         if at < start:
             p.error("issue time %s is before base %d's date %s"
-                    % (calendar.iso_utc(at), base, calendar.iso_utc(start)))
+                    % (isotime.iso_utc(at), base, isotime.iso_utc(start)))
         p.error("issue time %s is past base %d's rollover %s: the meter needs a key change to a "
-                "newer base" % (calendar.iso_utc(at), base,
-                                calendar.iso_utc(T.issue_utc(T.ID_LIMIT - 1, base) + 60)))
+                "newer base" % (isotime.iso_utc(at), base,
+                                isotime.iso_utc(T.issue_utc(T.ID_LIMIT - 1, base) + 60)))
     return -1
 
 
@@ -381,7 +383,7 @@ def encode_for(p, args, key, tid, key_rev, base):
             p.error("--new-base must not be below the meter's base %d" % base)
         if T.base_minute(new_base) > T.issue_minute(tid, base):
             p.error("base %d starts %s, after the issue time"
-                    % (new_base, calendar.iso_utc(T.issue_utc(0, new_base))))
+                    % (new_base, isotime.iso_utc(T.issue_utc(0, new_base))))
         return T.KEY_CHANGE, T.keychange_value(new_rev, new_base)
     kind = {"reconnect": T.RECONNECT, "cancel-cut": T.CANCEL_CUT, "settime": T.SET_TIME,
             "clear": T.CLEAR}[cmd]
@@ -430,7 +432,7 @@ def decode(args, key, base):
     print("status: valid")
     print("type: %s" % T.NAMES[kind])
     print("value: %s" % describe(kind, value, tid, base))
-    print("issued: %s" % calendar.iso_utc(T.issue_utc(tid, base)))
+    print("issued: %s" % isotime.iso_utc(T.issue_utc(tid, base)))
     print("token_id: %d" % tid)
     return 0
 
@@ -448,7 +450,7 @@ def history(p, args):
                                             "digits"))
     for t in journal.tokens(args.history_serial):
         print("%-20s  %-10s  %-28s  %8d  %s" % (
-            calendar.iso_utc(t["issued_utc"]), t["type"],
+            isotime.iso_utc(t["issued_utc"]), t["type"],
             t["value_text"], t["token_id"], t["digits"]))
     return 0
 
@@ -463,7 +465,7 @@ def meters(p, args):
         last = m["last_minute"]
         print("%10d  %7d  %4d  %-16s  %6d  %s" % (
             m["serial"], m["key_rev"], m["base"], m["key_id"], m["tokens"],
-            calendar.iso_utc(last * 60) if last is not None else "-"))
+            isotime.iso_utc(last * 60) if last is not None else "-"))
     return 0
 
 
@@ -551,8 +553,8 @@ def issue(p, args, environ=None):
             last = journal.last_minute(serial)
             if last is not None and last >= minute:
                 sys.stderr.write("token ids are minutes: %s is taken for meter %d, issued at "
-                                 "%s\n" % (calendar.iso_utc(minute * 60), serial,
-                                           calendar.iso_utc((last + 1) * 60)))
+                                 "%s\n" % (isotime.iso_utc(minute * 60), serial,
+                                           isotime.iso_utc((last + 1) * 60)))
                 minute = last + 1
             if minute * 60 - now > 120:
                 sys.stderr.write("warning: issued %d minutes ahead; a meter takes tokens up to "

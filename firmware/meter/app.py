@@ -63,7 +63,7 @@ FIRMWARE_VERSION = "0.1.0"
 _RECORD = ("meter.core.record",)
 _BOOT_CODE = ("meter.appboot",)
 _REPORT = ("meter.appreport", "meter.core.codenames", "meter.core.codetext",
-           "meter.eventread")
+           "meter.eventread", "meter.core.isotime")
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)

@@ -6,6 +6,7 @@ import sys
 
 from meter import eventread
 from meter.core import calendar, codenames, policy
+from meter.core import isotime
 from meter.core.clock import EPOCH_2000_UNIX, from_unix
 from meter.core.meter import NO_END, PROTECT_NAMES
 
@@ -21,7 +22,7 @@ _CLOCK_TRUSTED = const(39)
 
 def _utc_iso(app):
     m = app.meter
-    return calendar.iso_utc(EPOCH_2000_UNIX + m.minute * 60 + m.second)
+    return isotime.iso_utc(EPOCH_2000_UNIX + m.minute * 60 + m.second)
 
 
 def _local_iso(app):
@@ -41,11 +42,11 @@ def clock_status(app):
     clock = app.meter.clock
     hi = None
     if clock.hi_minute >= 0:
-        hi = calendar.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
+        hi = isotime.iso_utc(EPOCH_2000_UNIX + clock.hi_minute * 60 + clock.hi_second)
     return {"trusted": clock.trusted, "utc": _utc_iso(app), "local": _local_iso(app),
             "error_s": clock.error_s if clock.error_s >= 0 else None,
-            "lo": calendar.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
-                                   clock.lo_second),
+            "lo": isotime.iso_utc(EPOCH_2000_UNIX + clock.lo_minute * 60 +
+                                  clock.lo_second),
             "hi": hi, "rtc": codenames.name(clock.rtc_code) if clock.rtc_code else "ok",
             "challenge": "%05d" % clock.challenge if clock.challenge >= 0 else None}
 
@@ -61,14 +62,14 @@ def status(app):
         "supply": policy.SUPPLY_NAMES[m.supply],
         "balance": c.balance,
         "emergency": {"available": c.ec_available(), "active": c.ec_active,
-                      "used": c.ec_used(), "offered_since": calendar.iso_utc(
+                      "used": c.ec_used(), "offered_since": isotime.iso_utc(
                           EPOCH_2000_UNIX + m.ec_offer_since * 60)
                       if m.ec_offer_since >= 0 else None},
         "debt": c.debt,
         "clock": app.clock_status(),
         "code": m.reason,
         "reason": codenames.name(m.reason),
-        "next_cut": calendar.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
+        "next_cut": isotime.iso_utc(EPOCH_2000_UNIX + nc * 60) if nc >= 0 else None,
         "lcd": [lines[0], lines[1]],
         "lockout_s": app.desk.lockout_s(app.mono_s),
         "credit_left": c.credit_left(),
@@ -90,13 +91,13 @@ def protections(app):
     for kind in range(len(PROTECT_NAMES)):
         end = m.protection_end(kind)
         out[PROTECT_NAMES[kind]] = None if end < 0 else True if end == NO_END else \
-            calendar.iso_utc(EPOCH_2000_UNIX + end * 60)
+            isotime.iso_utc(EPOCH_2000_UNIX + end * 60)
     return out
 
 def events(app, n):
     out = []
     for utc, trusted, mono, code, value in eventread.newest(app.log, n):
-        e = {"utc": calendar.iso_utc(utc) if utc is not None else None,
+        e = {"utc": isotime.iso_utc(utc) if utc is not None else None,
              "trusted": bool(trusted), "mono_s": mono, "code": code,
              "name": codenames.name(code), "value": value}
         if code == _CLOCK_TRUSTED or 30 <= code <= 38:
@@ -134,7 +135,7 @@ def board_test_command(app, cmd, args):
         return app._bench.command(cmd, args)
     if cmd == "rtc" and len(args) == 2 and args[0] == "set":
         try:
-            utc = calendar.parse_iso_utc(args[1])
+            utc = isotime.parse_iso_utc(args[1])
             minute, second = from_unix(utc)
         except ValueError:
             return {"ok": False, "error": "rtc set: want YYYY-MM-DDTHH:MM:SSZ"}

@@ -11,7 +11,7 @@ import json
 
 from micropython import const
 
-from meter.core import calendar
+from meter.core import isotime
 
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
@@ -155,7 +155,7 @@ class Console:
 
 def parse_utc(text):
     try:
-        return calendar.parse_iso_utc(text)
+        return isotime.parse_iso_utc(text)
     except ValueError:
         raise ConsoleError("bad time (want YYYY-MM-DDTHH:MM:SSZ): %s" % text[:32])
 

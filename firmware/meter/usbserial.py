@@ -8,7 +8,7 @@ from micropython import const
 
 from meter import overlay
 
-_PROTOCOL = ("meter.console",)
+_PROTOCOL = ("meter.console", "meter.core.isotime")
 _MAX_LINE = const(256)
 _REBOOT_DELAY_MS = const(200)    # `reboot`: the reply leaves over USB before the reset
 _TOO_LONG_REPLY = '{"ok": false, "error": "line longer than 256 bytes"}'

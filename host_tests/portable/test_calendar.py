@@ -6,9 +6,9 @@ from mpcompat import raises
 from meter.core import calendar as cal
 from meter.core.calendar import (civil_from_days, days_from_civil, days_in_month, easter_day,
                                  eu_dst_end_day, eu_dst_start_day, holiday_day, is_leap,
-                                 is_public_holiday, iso_local, iso_utc, local_time, parse_date,
-                                 parse_iso_utc, utc_from_local, utc_offset, weekday, year_of_day,
-                                 ymd_of_day)
+                                 is_public_holiday, local_time, utc_from_local, utc_offset,
+                                 weekday, year_of_day, ymd_of_day)
+from meter.core.isotime import iso_local, iso_utc, parse_date, parse_iso_utc
 
 DAY_2100 = 47482    # 2100-01-01
 

@@ -83,7 +83,7 @@ def factory_files(start, config=None):
     """The flash a factory leaves: the first record (zero balance) and the event log that
     App.provision() writes, made on the host by the same code the simulator provisions with."""
     import shutil
-    from meter.core.calendar import parse_iso_utc
+    from meter.core.isotime import parse_iso_utc
     import sim
     state = tempfile.mkdtemp(prefix="emu-factory-")
     try:
@@ -171,7 +171,7 @@ def cached_firmware(board="rp2-pico", build_minute=None):
 def build_minute_for(start):
     """The simulator's rule (tools/sim.py): the build date at most 14 days before `start`."""
     from meter.app import BUILD_MINUTE
-    from meter.core.calendar import parse_iso_utc
+    from meter.core.isotime import parse_iso_utc
     m = parse_iso_utc(start) // 60 - 14 * 1440 - 10957 * 1440
     return None if m >= BUILD_MINUTE else m
 
@@ -213,7 +213,7 @@ class EmulatedBoard:
         self._t0_ms = 0
         when = None
         if start is not None:
-            from meter.core.calendar import parse_iso_utc
+            from meter.core.isotime import parse_iso_utc
             import time as _t
             when = _t.gmtime(parse_iso_utc(start))[:6]
         self.rtc = FakeDS3231(when=when, clock=self.clock, addr=b["RTC_ADDR"],

@@ -19,7 +19,8 @@ import json
 from micropython import const
 
 from meter import eventread
-from meter.core import calendar, codenames
+from meter.core import codenames
+from meter.core import isotime
 from meter.core import remote as R
 from meter.core.clock import EPOCH_2000_UNIX
 from meter.core.remotestate import remote_state
@@ -433,7 +434,7 @@ def _event_json(seq, e):
     """As the console's `events` (utc null when the date was unknown, the source of a trust
     change), with the sequence number."""
     utc, trusted, mono, code, value = e
-    out = {"seq": seq, "utc": calendar.iso_utc(utc) if utc is not None else None,
+    out = {"seq": seq, "utc": isotime.iso_utc(utc) if utc is not None else None,
            "trusted": bool(trusted), "mono_s": mono, "code": code, "name": codenames.name(code),
            "value": value}
     if code == _CLOCK_TRUSTED or 30 <= code <= 38:
