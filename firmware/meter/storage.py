@@ -30,8 +30,9 @@ is modulo 2**32 anyway (serial-number arithmetic), so a wrap would still pick th
 The filesystem `fs` is an object with open(path, mode) -> file (read/readinto/write/flush/
 close, context manager) and os-like stat/remove/rename/mkdir: BoardFS on a board (littlefs via
 builtin open + os), tools/dirfs.DirFS on the host (real files under a directory),
-tools/fakefs.FakeFS in tests (power cuts at any write).  Commits and loads are rare (boot, tokens, relay changes,
-checkpoints), so they may allocate a little; the slot image buffer is allocated once.
+tools/fakefs.FakeFS in tests (power cuts at any write).  Commits and loads are rare (boot,
+tokens, relay changes, checkpoints), so they may allocate a little: the slot image buffer is
+made for each and let go after, so that a meter holds none of it between them.
 """
 import os
 import struct
@@ -76,8 +77,7 @@ class RecordStore:
         self.dir = dir
         self.payload_size = payload_size
         self.paths = (dir + "/" + _SLOT_NAMES[0], dir + "/" + _SLOT_NAMES[1])
-        self._image = bytearray(_HEAD_SIZE + payload_size)
-        self._len = 0                  # payload length of the slot last read into _image
+        self._len = 0                  # payload length of the slot last read (_check)
         self.seq = 0                   # sequence number of the newest valid record (0: none)
         self.slot = -1                 # slot holding it: 0 (A), 1 (B), -1 none
         self.writes = 0                # record writes attempted (the flash-wear benchmark)
@@ -86,10 +86,9 @@ class RecordStore:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _check(self, slot):
-        """Reads a slot into the image buffer -> its sequence number if it holds a valid
+    def _check(self, slot, img):
+        """Reads a slot into the image buffer img -> its sequence number if it holds a valid
         record, else _INVALID or _IO_ERROR."""
-        img = self._image
         try:
             with self.fs.open(self.paths[slot], "rb") as f:
                 got = f.readinto(img)
@@ -108,16 +107,19 @@ class RecordStore:
 
     def load(self):
         """-> (payload bytes or None, status); see the module docstring."""
+        # a slot's image is made for a load or a commit (48 a day) and let go after, not held
+        # between them (issue 11: half a KB of a board's heap)
+        img = bytearray(_HEAD_SIZE + self.payload_size)
         best = None
         best_seq = 0
         best_slot = -1
         io_error = False
         for slot in (0, 1):
-            seq = self._check(slot)
+            seq = self._check(slot, img)
             if seq == _IO_ERROR:
                 io_error = True
             elif seq >= 0 and (best_slot < 0 or newer(seq, best_seq)):
-                best = bytes(memoryview(self._image)[_HEAD_SIZE:_HEAD_SIZE + self._len])
+                best = bytes(memoryview(img)[_HEAD_SIZE:_HEAD_SIZE + self._len])
                 best_seq = seq
                 best_slot = slot
         self.seq = best_seq
@@ -138,7 +140,7 @@ class RecordStore:
             raise ValueError("record larger than its slot")
         seq = self.next_seq()
         slot = 0 if self.slot != 0 else 1
-        img = self._image
+        img = bytearray(_HEAD_SIZE + self.payload_size)     # (see load)
         mv = memoryview(img)
         struct.pack_into(_HEAD, img, 0, MAGIC, n, 0, seq, 0)
         img[_HEAD_SIZE:_HEAD_SIZE + n] = payload
@@ -155,7 +157,7 @@ class RecordStore:
             return _STORAGE_ERROR
         if written is not None and written != size:
             return _STORAGE_ERROR
-        if self._check(slot) != seq or self._len != n:     # read back: flash can fail silently
+        if self._check(slot, img) != seq or self._len != n:  # read back: flash can fail silently
             return _STORAGE_ERROR
         self.seq = seq
         self.slot = slot
