@@ -4,7 +4,6 @@ releases it (meter/overlay.py, issue 11): a meter whose console is not used keep
 """
 import sys
 
-from meter import eventread
 from meter.core import calendar, codenames, policy
 from meter.core import isotime
 from meter.core.clock import EPOCH_2000_UNIX, from_unix
@@ -95,6 +94,7 @@ def protections(app):
     return out
 
 def events(app, n):
+    from meter import eventread         # released with this module (meter.app _REPORT)
     out = []
     for utc, trusted, mono, code, value in eventread.newest(app.log, n):
         e = {"utc": isotime.iso_utc(utc) if utc is not None else None,

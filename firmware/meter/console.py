@@ -11,8 +11,6 @@ import json
 
 from micropython import const
 
-from meter.core import isotime
-
 _MAX_LINE = const(256)
 _KEYS = "0123456789*#ABCD"
 TEST_COMMANDS = ("advance", "load", "rtc", "reboot", "powerfail", "protect", "temp", "net")
@@ -154,6 +152,7 @@ class Console:
 
 
 def parse_utc(text):
+    from meter.core import isotime      # released with this module (meter/usbserial.py)
     try:
         return isotime.parse_iso_utc(text)
     except ValueError:

@@ -11,6 +11,7 @@ from meter import overlay
 _PROTOCOL = ("meter.console", "meter.core.isotime")
 _MAX_LINE = const(256)
 _REBOOT_DELAY_MS = const(200)    # `reboot`: the reply leaves over USB before the reset
+_RELAY_WAIT_MS = const(5)
 _TOO_LONG_REPLY = '{"ok": false, "error": "line longer than 256 bytes"}'
 
 
@@ -57,6 +58,13 @@ class SerialConsole:
                 if b == 10 or b == 13:
                     if n == 0 and not too_long:
                         continue
+                    # a line loads its code (tens of ms on the deploy path) and holds the loop
+                    # meanwhile: not while a relay coil is energised or its feedback settles,
+                    # which the relay task ends and samples every 7 ms (a console line during
+                    # the boot's pulse held the coil on for 194 ms instead of 100)
+                    relay = self.app.hw.relay
+                    while relay.busy:
+                        await asyncio.sleep_ms(_RELAY_WAIT_MS)
                     if too_long:
                         reply = _TOO_LONG_REPLY
                     else:

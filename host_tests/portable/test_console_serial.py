@@ -80,6 +80,34 @@ def test_stray_and_broken_utf8_bytes_never_stop_the_console():
     assert board.wdt.feeds > 0 and not board.wdt_factory.made[0].fired()
 
 
+def test_a_line_waits_while_a_relay_coil_is_energised():
+    # issue 11: a console line loads its code (tens of ms on a board) and holds the event loop
+    # meanwhile; one that came during the boot's coil pulse held the coil on for 194 ms on the
+    # emulated Pico instead of 100.  It is answered once the relay task has ended the pulse.
+    board, app, serial, console, loop = _rig()
+    relay = app.hw.relay
+    busy_at_reply = []
+    write = serial.write
+
+    def watched(text):
+        busy_at_reply.append(relay.busy)
+        write(text)
+    serial.write = watched
+    try:
+        _serve(board, app, serial, console, loop)
+        loop.run_for(2000)
+        assert not relay.busy
+        relay.redrive(board.clock.ticks_ms())        # a coil pulse, as at boot
+        assert relay.busy
+        serial.feed(b"status\n")
+        loop.run_for(1000)
+    finally:
+        loop.remove()
+    r = serial.replies()
+    assert len(r) == 1 and r[0]["ok"] is True, r
+    assert busy_at_reply and True not in busy_at_reply, busy_at_reply
+
+
 def test_line_over_256_bytes_is_refused_and_the_next_one_works():
     board, app, serial, console, loop = _rig()
     try:
