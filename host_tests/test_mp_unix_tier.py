@@ -48,6 +48,9 @@ import apprig
 from meter.usbserial import SerialConsole
 
 board, app = apprig.provisioned()
+for _ in range(3):             # the boot's coil pulse ends, as the app's relay task ends it
+    board.clock.advance(200)
+    app.hw.relay.poll(app.hw.ticks_ms())
 console = SerialConsole(app)
 beats = [0]
 

@@ -12,6 +12,7 @@ _PROTOCOL = ("meter.console", "meter.core.isotime")
 _MAX_LINE = const(256)
 _REBOOT_DELAY_MS = const(200)    # `reboot`: the reply leaves over USB before the reset
 _RELAY_WAIT_MS = const(5)
+_RELAY_WAIT_MAX_MS = const(500)  # a pulse (100 ms) and its feedback's settling (50 ms), twice
 _TOO_LONG_REPLY = '{"ok": false, "error": "line longer than 256 bytes"}'
 
 
@@ -62,8 +63,11 @@ class SerialConsole:
                     # meanwhile: not while a relay coil is energised or its feedback settles,
                     # which the relay task ends and samples every 7 ms (a console line during
                     # the boot's pulse held the coil on for 194 ms instead of 100)
+                    # (bounded: a relay nobody polls must not silence the console)
                     relay = self.app.hw.relay
-                    while getattr(relay, "busy", False):      # (the simulator's has none)
+                    wait = _RELAY_WAIT_MAX_MS
+                    while wait > 0 and getattr(relay, "busy", False):   # (the simulator's
+                        wait -= _RELAY_WAIT_MS                          # has no busy)
                         await asyncio.sleep_ms(_RELAY_WAIT_MS)
                     if too_long:
                         reply = _TOO_LONG_REPLY
