@@ -1,6 +1,7 @@
-"""The boot's loading functions (meter/boardstart.py, which firmware/main.py runs), called directly with a fake filesystem: importable
-without a board, never raising at boot, printing a clear error (issue 8: an identity file of the
-wrong shape crashed main.py at boot; any key length was accepted)."""
+"""The boot's loading functions (meter/boardstart.py, which firmware/main.py runs), called
+directly with a fake filesystem: importable without a board, never raising at boot, printing a
+clear error (issue 8: an identity file of the wrong shape crashed main.py at boot; any key
+length was accepted)."""
 import importlib
 import sys
 
