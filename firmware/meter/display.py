@@ -28,7 +28,7 @@ _EMERGENCY_OFFER = const(19)
 _RELAY_FAILED = const(60)
 _CONFIG_ERROR = const(129)
 
-_PAGES = ("meter.displaypages", "meter.core.codetext", "meter.eventread")
+_PAGES = ("meter.displaypages", "meter.eventread", "meter.core.codetext")
 _TEXT = ("meter.core.codetext",)
 _TEXTS_KEPT = const(6)          # LCD texts the idle screen keeps (it alternates 2-3)
 _RESULT_MS = const(5000)
@@ -147,16 +147,19 @@ class Display:
         return self._idle()
 
     def _text(self, code):
-        """The LCD text of a code.  The table (meter/core/codetext.py, 2 KB of a board's heap
-        on the deploy path) is loaded only when a code not shown lately comes up, and released
-        after (issue 11); the few texts the idle screen alternates are kept."""
+        """The LCD text of a code, for the idle lines and the pages alike.  The table
+        (meter/core/codetext.py, 2 KB of a board's heap on the deploy path) is loaded only when
+        a code not shown lately comes up, and released after (issue 11), or with the pages
+        while one is shown (page D looks up a code per event); the few texts the idle screen
+        alternates are kept."""
         t = self._texts.get(code)
         if t is None:
             from meter.core import codetext
             try:
                 t = codetext.text(code)
             finally:
-                overlay.release(_TEXT)
+                if not self._pages_in:
+                    overlay.release(_TEXT)
             if len(self._texts) >= _TEXTS_KEPT:
                 self._texts.clear()
             self._texts[code] = t

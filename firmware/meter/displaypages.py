@@ -7,7 +7,7 @@ issue 11): a meter nobody touches keeps none of it.  d is the meter.display.Disp
 from micropython import const
 
 from meter import eventread
-from meter.core import calendar, codetext
+from meter.core import calendar
 from meter.core import meter as meter_mod
 from meter.display import _two, fit, money
 
@@ -140,13 +140,13 @@ def page(d, page, sub):
             sign = "-" if tenths < 0 else ""
             tenths = -tenths if tenths < 0 else tenths
             return [_two("METER TEMP.", "%s%d.%dC" % (sign, tenths // 10, tenths % 10)),
-                    fit(codetext.text(_COLD_HOLD_ON if m.cold_home
+                    fit(d._text(_COLD_HOLD_ON if m.cold_home
                                    else _COLD_HOLD_OFF))]
         if sub == 0:
             r = app.last_result
             if r is None:
                 return [fit("LAST TOKEN"), fit("NONE")]
-            return [fit("LAST TOKEN"), fit(codetext.text(r[1]))]
+            return [fit("LAST TOKEN"), fit(d._text(r[1]))]
         nc = app.next_cut_minute()
         return [fit("NEXT CUT"), fit(d._when(nc) if nc >= 0 else "NONE PLANNED")]
     # page D: clock, error code, then the event log newest first
@@ -162,14 +162,14 @@ def page(d, page, sub):
             (_RELAY_FAILED if app.hw.relay.failed else 0) or \
             (0 if m.clock.trusted else m.clock.code) or \
             (_CONFIG_ERROR if getattr(app, "config_error", None) else 0)
-        return [fit("ERROR CODE %d" % err), fit(codetext.text(err) if err else "NO ERROR")]
+        return [fit("ERROR CODE %d" % err), fit(d._text(err) if err else "NO ERROR")]
     events = eventread.newest(app.log, sub - 1)
     if len(events) < sub - 1:
         return [fit("END OF LOG"), fit("%d EVENTS" % len(events))]
     utc, trusted, mono, code, value = events[sub - 2]
     if utc is None:
         # logged while the clock was unknown: no date rather than a false one
-        return [fit("E%d NO DATE" % code), fit(codetext.text(code))]
+        return [fit("E%d NO DATE" % code), fit(d._text(code))]
     t = calendar.local_time(utc, app.cfg.tz_std_minutes * 60, app.cfg.tz_eu_dst)
     return [fit("E%d %02d/%02d %02d:%02d" % (code, t[2], t[1], t[3], t[4])),
-            fit(codetext.text(code))]
+            fit(d._text(code))]

@@ -1,7 +1,7 @@
-"""Reading the event log (meter/eventlog.py, whose ring layout it reads): what the console's `events`, the LCD's page D
-and the remote channel's store-and-forward ask of it.  Apart from EventLog, which a meter keeps
-for every event it logs, so that a board loads this only where the log is read (issue 11: the
-deploy path's heap).  Each function takes the EventLog.
+"""Reading the event log (meter/eventlog.py, whose ring layout it reads): what the console's
+`events`, the LCD's page D and the remote channel's store-and-forward ask of it.  Apart from
+EventLog, which a meter keeps for every event it logs, so that a board loads this only where
+the log is read (issue 11: the deploy path's heap).  Each function takes the EventLog.
 """
 from meter.eventlog import ENTRY_SIZE
 

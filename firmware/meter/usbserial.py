@@ -61,13 +61,14 @@ class SerialConsole:
                         continue
                     # a line loads its code (tens of ms on the deploy path) and holds the loop
                     # meanwhile: not while a relay coil is energised or its feedback settles,
-                    # which the relay task ends and samples every 7 ms (a console line during
-                    # the boot's pulse held the coil on for 194 ms instead of 100)
-                    # (bounded: a relay nobody polls must not silence the console)
+                    # which the relay task ends and samples every 7 ms (a line during the
+                    # boot's pulse held the coil on for 194 ms instead of 100).  Bounded, so
+                    # that a relay nobody polls cannot silence the console; the simulator's
+                    # relay has no busy flag.
                     relay = self.app.hw.relay
                     wait = _RELAY_WAIT_MAX_MS
-                    while wait > 0 and getattr(relay, "busy", False):   # (the simulator's
-                        wait -= _RELAY_WAIT_MS                          # has no busy)
+                    while wait > 0 and getattr(relay, "busy", False):
+                        wait -= _RELAY_WAIT_MS
                         await asyncio.sleep_ms(_RELAY_WAIT_MS)
                     if too_long:
                         reply = _TOO_LONG_REPLY

@@ -207,9 +207,10 @@ class Remote:
             rs.acked_seq = log.seq         # the log was lost and started again
         first = rs.acked_seq + 1
         lost = 0
-        if first < eventread.oldest_seq(log):
-            lost = eventread.oldest_seq(log) - first
-            first = eventread.oldest_seq(log)
+        oldest = eventread.oldest_seq(log)
+        if first < oldest:
+            lost = oldest - first
+            first = oldest
         if first > log.seq:
             return None
         out = []
@@ -324,7 +325,8 @@ class Remote:
             first, count = R.events_split(cmd.args)
             log = app.log
             out = []
-            seq = first if first >= eventread.oldest_seq(log) else eventread.oldest_seq(log)
+            oldest = eventread.oldest_seq(log)
+            seq = first if first >= oldest else oldest
             while seq <= log.seq and len(out) < count:
                 e = eventread.entry(log, seq)
                 if e is not None:
