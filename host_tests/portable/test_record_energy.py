@@ -44,8 +44,8 @@ def _old_record(version, count, fmt):
 
 
 def test_version_1_and_2_records_still_load():
-    for version, count, fmt in ((1, record._V1_FIELDS, record._FMT_V1),
-                                (2, record._V2_FIELDS, record._FMT_V2)):
+    for version in (1, 2):
+        fmt, size, count = record.layout(version)
         m2 = Meter(Config(), 0)
         record.unpack(m2, _old_record(version, count, fmt))
         assert m2.credit.balance == 1234

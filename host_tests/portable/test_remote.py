@@ -128,7 +128,8 @@ def test_remote_state_rides_in_the_record_and_old_records_load():
         (123456, 77, 500, 900, -1)
     # records of versions 1 and 2 (before the remote channel) load with it at rest
     import struct
-    for version, size in ((1, record._SIZE_V1), (2, record._SIZE_V2)):
+    for version in (1, 2):
+        size = record.layout(version)[1]
         old = struct.pack("<H", version) + data[2:size] + data[record.FIXED_SIZE:]
         m3 = Meter(cfg, 0)
         record.remote_state(m3).counter = 5

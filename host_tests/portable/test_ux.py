@@ -219,8 +219,10 @@ def test_version_1_record_still_loads():
     m.medical = True
     data = record.pack(m)
     import struct
-    v1 = struct.pack(record._FMT_V1, 1, *struct.unpack(record._FMT, data[:record.FIXED_SIZE])
-                     [1:record._V1_FIELDS + 1]) + data[record.FIXED_SIZE:]
+    fmt, size, count = record.layout(1)
+    now = record.layout(record.VERSION)
+    v1 = struct.pack(fmt, 1, *struct.unpack(now[0], data[:now[1]])[1:count + 1]) + \
+        data[record.FIXED_SIZE:]
     other = Rig(MONDAY_10).meter
     record.unpack(other, v1)
     assert other.credit.balance == 1234 and other.medical

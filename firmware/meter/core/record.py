@@ -83,27 +83,33 @@ _FIELDS = (
     ("r", "pe0", "i"), ("r", "pe1", "i"), ("r", "pe2", "i"), ("r", "pe3", "i"),
     # --- end of version 5 ---
 )
-_V1_FIELDS = 30               # version 1 records hold the first 30 fields
-_V2_FIELDS = 37               # version 2 records the first 37
-_V3_FIELDS = 38               # version 3 records the first 38
-_V4_FIELDS = 43               # version 4 records the first 43
+# fields each older version holds (the first n of _FIELDS); compiled in as constants and the
+# older layouts worked out when a record is read (issue 11: each module-level name costs the
+# board a qstr for good)
+_V1_FIELDS = const(30)
+_V2_FIELDS = const(37)
+_V3_FIELDS = const(38)
+_V4_FIELDS = const(43)
 
 
 def _fmt(fields):
-    # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
     return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
 
 
 _FMT = _fmt(_FIELDS)
 FIXED_SIZE = struct.calcsize(_FMT)
-_FMT_V1 = _fmt(_FIELDS[:_V1_FIELDS])
-_SIZE_V1 = struct.calcsize(_FMT_V1)
-_FMT_V2 = _fmt(_FIELDS[:_V2_FIELDS])
-_SIZE_V2 = struct.calcsize(_FMT_V2)
-_FMT_V3 = _fmt(_FIELDS[:_V3_FIELDS])
-_SIZE_V3 = struct.calcsize(_FMT_V3)
-_FMT_V4 = _fmt(_FIELDS[:_V4_FIELDS])
-_SIZE_V4 = struct.calcsize(_FMT_V4)
+
+
+def layout(version):
+    """-> (struct format, size, field count) of the fixed part of a record of `version`, or
+    None for a version this firmware cannot read."""
+    if version == VERSION:
+        return _FMT, FIXED_SIZE, len(_FIELDS)
+    if not 1 <= version < VERSION:
+        return None
+    count = (_V1_FIELDS, _V2_FIELDS, _V3_FIELDS, _V4_FIELDS)[version - 1]
+    fmt = _fmt(_FIELDS[:count])
+    return fmt, struct.calcsize(fmt), count
 
 
 def _owner(meter, which):
@@ -132,17 +138,10 @@ def unpack(meter, data):
     if len(data) < 2:
         raise ValueError("record too short")
     version = data[0] | (data[1] << 8)
-    fmt, size, count = _FMT, FIXED_SIZE, len(_FIELDS)
-    if version == 1:
-        fmt, size, count = _FMT_V1, _SIZE_V1, _V1_FIELDS
-    elif version == 2:
-        fmt, size, count = _FMT_V2, _SIZE_V2, _V2_FIELDS
-    elif version == 3:
-        fmt, size, count = _FMT_V3, _SIZE_V3, _V3_FIELDS
-    elif version == 4:
-        fmt, size, count = _FMT_V4, _SIZE_V4, _V4_FIELDS
-    elif version != VERSION:
+    lay = layout(version)
+    if lay is None:
         raise ValueError("record version %d" % version)
+    fmt, size, count = lay
     if len(data) < size:
         raise ValueError("record too short")
     values = struct.unpack(fmt, data[:size])

@@ -48,8 +48,8 @@ NAMES = ("invalid", "credit", "reconnect", "nocut", "cancel_cut", "set_time", "e
          "clear", "key_change", "protect")
 
 DIGITS = const(20)
-MAC_BITS = const(24)
-ID_BITS = const(24)
+_MAC_BITS = const(24)
+_ID_BITS = const(24)
 ID_LIMIT = const(16777216)          # 2**24 token ids: 31.9 years of minutes
 CREDIT_EXACT_MAX = const(65535)     # every amount up to this is exact to the minor unit
 CREDIT_MAX = const(6553500)         # above CREDIT_EXACT_MAX: multiples of 100 only
@@ -62,14 +62,12 @@ PROTECT_MAX_DAYS = const(4095)
 BASE_MAX = const(15)
 
 EPOCH_2000_UNIX = const(946684800)
-BASE0_DAY = const(5844)             # 2016-01-01, days since 2000-01-01
-BASE_STEP_DAYS = const(5844)        # 16 years: bases 2016, 2032, 2048, 2064, 2080, 2096 (Jan 1)
+_BASE0_DAY = const(5844)             # 2016-01-01, days since 2000-01-01
+_BASE_STEP_DAYS = const(5844)        # 16 years: bases 2016, 2032, 2048, 2064, 2080, 2096 (Jan 1)
 
 _ID_MASK = const(0xFFFFFF)
 _CLS_MASK = const(0x3FFFF)
 _VALUE_MASK = const(0x3FFF)
-_TAG = b"BMT1"                      # format 1: a new format takes a new tag
-_INVALID_RESULT = (INVALID, 0, -1)
 
 
 # --- keys --------------------------------------------------------------------------------
@@ -105,7 +103,7 @@ def _mac(hm, token_id, cls, challenge=-1):
         msg[10] = (challenge >> 16) & 255
         msg[11] = (challenge >> 8) & 255
         msg[12] = challenge & 255
-    msg[0:4] = _TAG
+    msg[0:4] = b"BMT1"           # format 1: a new format takes a new tag
     msg[4] = token_id >> 16
     msg[5] = (token_id >> 8) & 255
     msg[6] = token_id & 255
@@ -244,16 +242,16 @@ def decode(meter_key, digits, challenge=-1):
     only a SET_TIME token MAC'd with that challenge is valid."""
     n = _number(digits)
     if n < 0:
-        return _INVALID_RESULT
+        return (INVALID, 0, -1)       # a constant: no allocation
     cls = n & _CLS_MASK
     kind = _kind(cls)
     if kind == INVALID:
-        return _INVALID_RESULT
+        return (INVALID, 0, -1)       # a constant: no allocation
     token_id = (n >> 18) & _ID_MASK
     if challenge >= 0 and kind != SET_TIME:
-        return _INVALID_RESULT
+        return (INVALID, 0, -1)       # a constant: no allocation
     if (n >> 42) != _mac(prepare(meter_key), token_id, cls, challenge):
-        return _INVALID_RESULT
+        return (INVALID, 0, -1)       # a constant: no allocation
     if kind == CREDIT:
         value = cls & 0xFFFF
         if cls & 0x10000:
@@ -282,7 +280,7 @@ def base_minute(base):
     """-> the base date of base index `base`, in minutes since 2000-01-01 UTC."""
     if not 0 <= base <= BASE_MAX:
         raise ValueError("base index out of range")
-    return (BASE0_DAY + base * BASE_STEP_DAYS) * 1440
+    return (_BASE0_DAY + base * _BASE_STEP_DAYS) * 1440
 
 
 def rollover_minute(base):
