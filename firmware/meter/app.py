@@ -36,15 +36,23 @@ from micropython import const
 from meter import overlay
 from meter.core import calendar, policy, pulsestore
 from meter.core.clock import CHALLENGE_LIMIT, EPOCH_2000_UNIX
-from meter.core.config import Config
-from meter.core.meter import COMMIT_NONE, Meter
-from meter.core.keypad import Entry
+from meter.core.meter import COMMIT_NONE
 from meter.core import keypad as keys
-from meter.display import Display
 from meter.drivers.ticks import diff as ticks_diff
-from meter.eventlog import EventLog
-from meter.storage import RecordStore
-from meter.tokens import TokenDesk, native_key_bytes
+
+# the classes of what an App holds, for type checkers only: MicroPython compiles this block
+# to nothing (meter.appboot.init makes the objects)
+TYPE_CHECKING = const(False)
+if TYPE_CHECKING:
+    from typing import Any
+    from meter.core.config import Config
+    from meter.core.keypad import Entry
+    from meter.core.meter import Meter
+    from meter.display import Display
+    from meter.eventlog import EventLog
+    from meter.opgkeeper import TableKeeper
+    from meter.storage import RecordStore
+    from meter.tokens import TokenDesk
 
 # codes this module gives (meter.core.codes, docs/codes.md), compiled in as constants:
 # a board keeps no name for them (issue 11); host_tests/test_codes.py holds each to
@@ -56,7 +64,6 @@ _ENTRY_TIMEOUT = const(52)
 _RELAY_FAILED = const(60)
 _STORAGE_ERROR = const(61)
 _RTC_CORRECTED = const(104)
-_NO_KEY = const(110)
 _TOKEN_BUSY = const(152)
 
 FIRMWARE_VERSION = "0.1.0"
@@ -67,7 +74,6 @@ _REPORT = ("meter.appreport", "meter.core.codenames", "meter.core.codetext",
 # Firmware build date (2026-11-28 00:00 UTC), minutes since 2000: an RTC before it is wrong.
 # (The simulator replays older dates, such as July 2020, with an earlier build date.)
 BUILD_MINUTE = const(14152320)
-_MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
 _RELAY_POLL_MS = const(7)       # <= 20 ms while busy; 7: walks across the 50 Hz phase
 _BUTTON_POLL_MS = const(20)
 _OPG_SLICE = const(16)          # OpenPAYGO value-table hashes per slice (~70 ms on a Pico)
@@ -78,65 +84,63 @@ _HEAP_FIRST_S = const(5)         # ... and how long after boot it first does
 
 
 class App:
+    # What an App holds: made by meter.appboot.init (boot-only code, released on a board;
+    # issue 11).  These annotations are for type checkers only (MicroPython compiles them to
+    # nothing).
+    hw: "Any"
+    cfg: "Config"
+    serial: "int"
+    board: "str"
+    test_mode: "bool"
+    reboot_pending: "bool"
+    meter: "Meter"
+    entry: "Entry"
+    desk: "TokenDesk"
+    opg: "TableKeeper | None"
+    identity_error: "Any"
+    fault_code: "int"
+    display: "Display"
+    store: "RecordStore"
+    log: "EventLog"
+    fields: "list"
+    rtc_status: "int"
+    rtc_minute: "int"
+    rtc_second: "int"
+    osf: "bool"
+    mono_s: "int"
+    _mono_ms: "int"
+    _last_ticks: "int"
+    storage_code: "int"
+    last_result: "Any"
+    last_split: "Any"
+    commits: "int"
+    extra_pulses: "int"
+    _relay_failed: "bool"
+    _chirped: "int"
+    _next_cut_key: "Any"
+    _next_cut: "int"
+    opg_background: "bool"
+    _temp_mono: "int"
+    config_error: "Any"
+    heap_rest: "Any"
+    booted: "bool"
+    _bench: "Any"
+    wdt: "Any"
+    net: "Any"
+    _pstore: "Any"
+    _ps_age: "int"
+    _ps_day: "int"
+    _ps_night: "int"
+    _max_pps: "int"
+
     def __init__(self, hw, cfg=None, serial=0, meter_key=b"", board="sim", test_mode=False,
                  build_minute=BUILD_MINUTE, identity_error=None):
-        self.hw = hw
-        self.cfg = cfg if cfg is not None else Config()
-        self.serial = serial
-        self.board = board
-        self.test_mode = bool(test_mode)     # never from the configuration (issue 11)
-        self.reboot_pending = False          # `reboot` answered; the console resets after it
-        self.meter = Meter(self.cfg, build_minute)
-        self.entry = Entry()
-        self.desk = TokenDesk(self.meter, self.cfg, meter_key)
-        self.opg = None                      # meter.opgkeeper.TableKeeper with OpenPAYGO
-        if self.desk._opg_decoder is not None:
-            from meter.opgkeeper import TableKeeper
-            self.opg = TableKeeper(self)
-            self.desk.opg_read = self.opg.read   # decodes with the table parked on flash
-        # A meter that cannot take a token must never cut (nothing could undo the cut): it holds
-        # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
-        # configuration holds cuts too: config_refused.)
-        self.identity_error = identity_error
-        self.fault_code = 0 if self.desk.key_ok() else _NO_KEY
-        if self.fault_code and identity_error is None:
-            self.identity_error = "no meter key of %d bytes" % native_key_bytes()
-        self.meter.fault_hold = self.fault_code
-        self.display = Display(self)
-        self.store = RecordStore(hw.fs)
-        self.log = EventLog(hw.fs, "/data/events.bin")
-        self.fields = [0, 0, 0, 0, 0, 0]
-        self.rtc_status = 0
-        self.rtc_minute = 0
-        self.rtc_second = 0
-        self.osf = False
-        self.mono_s = 0
-        self._mono_ms = 0
-        self._last_ticks = hw.ticks_ms()
-        self.storage_code = 0
-        self.last_result = None          # (result word, code, value) of the last token
-        self.last_split = None           # (to credit, to debt) of the last top-up token
-        self.commits = 0
-        self.extra_pulses = 0            # console `pulses`: counted at the next step
-        self._relay_failed = False
-        self._chirped = 0                # warning level the buzzer last announced
-        self._next_cut_key = None
-        self._next_cut = -1
-        self.opg_background = False      # run() keeps the value table (the simulator does not)
-        self._temp_mono = -_TEMP_EVERY_S
-        self.config_error = None         # what was wrong with /config.json (defaults in use)
-        self.heap_rest = None            # bytes in use between jobs (run() on MicroPython)
-        self.booted = False
-        self._bench = None               # test mode: meter.benchtime, made when first asked
-        self.wdt = None                  # the watchdog run() feeds (benchtime feeds it too)
-        self.net = None  # type: object  # meter.net.remote.Remote on a networked board
-        # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
-        self._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
-        self._ps_age = -1              # what the store last got: age units, pulses
-        self._ps_day = 0
-        self._ps_night = 0
-        imp = self.cfg.imp_per_kwh
-        self._max_pps = (_MAX_LOAD_W * imp + 3599999) // 3600000
+        from meter import appboot
+        try:
+            appboot.init(self, hw, cfg, serial, meter_key, board, test_mode, build_minute,
+                         identity_error)
+        finally:
+            overlay.release(_BOOT_CODE)
 
     # --- time ----------------------------------------------------------------------------
 
@@ -534,25 +538,12 @@ class App:
 
     async def run(self, keypad=None, wdt=None, console=None, button=None, net=None):
         import asyncio
-        self.wdt = wdt
-        # set before the boot: a table too far behind holds cuts from the first decision on
-        self.opg_background = self.opg is not None
-        self.boot()
-        tasks = [asyncio.create_task(self._control_task(wdt)),
-                 asyncio.create_task(self._relay_task())]
-        if keypad is not None:
-            tasks.append(asyncio.create_task(self._keypad_task(keypad)))
-        if button is not None:
-            tasks.append(asyncio.create_task(self._button_task(button)))
-        if self.opg_background:
-            tasks.append(asyncio.create_task(self._openpaygo_task()))
-        tasks.append(asyncio.create_task(self._display_task()))
-        if console is not None:
-            tasks.append(asyncio.create_task(console.serve()))
-        if wdt is not None:
-            tasks.append(asyncio.create_task(self._watchdog_task(wdt)))
-        if net is not None:
-            tasks.append(asyncio.create_task(net.run()))      # meter.net.remote (polled)
+        from meter import appboot
+        try:
+            tasks = appboot.start(self, keypad, wdt, console, button, net)
+        finally:
+            overlay.release(_BOOT_CODE)
+        del appboot                  # this frame lives as long as the meter runs
         await asyncio.gather(*tasks)
 
     async def _control_task(self, wdt):

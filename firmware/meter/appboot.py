@@ -23,6 +23,8 @@ _CONFIG_ERROR = const(129)
 _STORAGE_FORMATTED = const(150)
 _MAINTENANCE = const(151)
 
+_MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
+
 _RECORD = ("meter.core.record",)
 
 
@@ -134,3 +136,96 @@ def config_refused(app, message, not_json=False):
     if not app.meter.fault_hold:
         app.meter.fault_hold = _CONFIG_ERROR
     app.meter.event(_CONFIG_ERROR, 1 if not_json else 2)
+
+
+def init(app, hw, cfg, serial, meter_key, board, test_mode, build_minute, identity_error):
+    """What App.__init__ does (the constructor's arguments are App's)."""
+    from meter.core.config import Config
+    from meter.core.keypad import Entry
+    from meter.core.meter import Meter
+    from meter.display import Display
+    from meter.eventlog import EventLog
+    from meter.storage import RecordStore
+    from meter.tokens import TokenDesk, native_key_bytes
+    app.hw = hw
+    app.cfg = cfg if cfg is not None else Config()
+    app.serial = serial
+    app.board = board
+    app.test_mode = bool(test_mode)     # never from the configuration (issue 11)
+    app.reboot_pending = False          # `reboot` answered; the console resets after it
+    app.meter = Meter(app.cfg, build_minute)
+    app.entry = Entry()
+    app.desk = TokenDesk(app.meter, app.cfg, meter_key)
+    app.opg = None                      # meter.opgkeeper.TableKeeper with OpenPAYGO
+    if app.desk._opg_decoder is not None:
+        from meter.opgkeeper import TableKeeper
+        app.opg = TableKeeper(app)
+        app.desk.opg_read = app.opg.read   # decodes with the table parked on flash
+    # A meter that cannot take a token must never cut (nothing could undo the cut): it holds
+    # every cut (policy.cut_hold), says so on the LCD and logs it at boot.  (A refused
+    # configuration holds cuts too: config_refused.)
+    app.identity_error = identity_error
+    app.fault_code = 0 if app.desk.key_ok() else _NO_KEY
+    if app.fault_code and identity_error is None:
+        app.identity_error = "no meter key of %d bytes" % native_key_bytes()
+    app.meter.fault_hold = app.fault_code
+    app.display = Display(app)
+    app.store = RecordStore(hw.fs)
+    app.log = EventLog(hw.fs, "/data/events.bin")
+    app.fields = [0, 0, 0, 0, 0, 0]
+    app.rtc_status = 0
+    app.rtc_minute = 0
+    app.rtc_second = 0
+    app.osf = False
+    app.mono_s = 0
+    app._mono_ms = 0
+    app._last_ticks = hw.ticks_ms()
+    app.storage_code = 0
+    app.last_result = None          # (result word, code, value) of the last token
+    app.last_split = None           # (to credit, to debt) of the last top-up token
+    app.commits = 0
+    app.extra_pulses = 0            # console `pulses`: counted at the next step
+    app._relay_failed = False
+    app._chirped = 0                # warning level the buzzer last announced
+    app._next_cut_key = None
+    app._next_cut = -1
+    app.opg_background = False      # run() keeps the value table (the simulator does not)
+    app._temp_mono = -0x3FFFFFFF     # long ago: the first step reads the thermometer
+    app.config_error = None         # what was wrong with /config.json (defaults in use)
+    app.heap_rest = None            # bytes in use between jobs (run() on MicroPython)
+    app.booted = False
+    app._bench = None               # test mode: meter.benchtime, made when first asked
+    app.wdt = None                  # the watchdog run() feeds (benchtime feeds it too)
+    app.net = None                  # meter.net.remote.Remote on a networked board
+    # the battery-backed pulse store (meter.core.pulsestore): None when the RTC has none
+    app._pstore = getattr(hw.rtc, "write_store", None) and bytearray(pulsestore.SIZE)
+    app._ps_age = -1              # what the store last got: age units, pulses
+    app._ps_day = 0
+    app._ps_night = 0
+    imp = app.cfg.imp_per_kwh
+    app._max_pps = (_MAX_LOAD_W * imp + 3599999) // 3600000
+
+
+def start(app, keypad, wdt, console, button, net):
+    """App.run's start: boots, then makes the asyncio tasks that run the meter -> the tasks."""
+    import asyncio
+    app.wdt = wdt
+    # set before the boot: a table too far behind holds cuts from the first decision on
+    app.opg_background = app.opg is not None
+    app.boot()
+    tasks = [asyncio.create_task(app._control_task(wdt)),
+             asyncio.create_task(app._relay_task())]
+    if keypad is not None:
+        tasks.append(asyncio.create_task(app._keypad_task(keypad)))
+    if button is not None:
+        tasks.append(asyncio.create_task(app._button_task(button)))
+    if app.opg_background:
+        tasks.append(asyncio.create_task(app._openpaygo_task()))
+    tasks.append(asyncio.create_task(app._display_task()))
+    if console is not None:
+        tasks.append(asyncio.create_task(console.serve()))
+    if wdt is not None:
+        tasks.append(asyncio.create_task(app._watchdog_task(wdt)))
+    if net is not None:
+        tasks.append(asyncio.create_task(net.run()))      # meter.net.remote (polled)
+    return tasks
