@@ -229,3 +229,65 @@ def start(app, keypad, wdt, console, button, net):
     if net is not None:
         tasks.append(asyncio.create_task(net.run()))      # meter.net.remote (polled)
     return tasks
+
+
+def desk_init(desk, meter, cfg, meter_key):
+    """What meter.tokens.TokenDesk.__init__ does."""
+    from meter.core.lockout import Lockout
+    from meter.core.replay import Replay
+    from meter.tokens import native_key_bytes
+    desk.meter = meter
+    desk.cfg = cfg
+    # a key of any other length is refused: no token is taken (and the app holds cuts)
+    if not isinstance(meter_key, (bytes, bytearray)) or len(meter_key) != native_key_bytes():
+        meter_key = b""
+    desk.root_key = meter_key          # revision 0, provisioned
+    desk.key_rev = 0
+    desk.base = 0
+    desk.ec_setting = -1               # emergency amount set by token (-1: configuration)
+    desk.replay = Replay()
+    desk.lock = Lockout(cfg.lockout_cap_s)
+    # a random 9-digit code passes 1 time in ~14,000: every wrong one locks, and the
+    # counter decays only after a week without one (docs/tokens.md, forging odds); only
+    # used (and stored) when OpenPAYGO is configured
+    desk.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
+    desk.split = None                  # (to credit, to debt) of the last top-up
+    desk._typing = False               # meter.tokenentry loaded for a token being typed
+    desk.key = meter_key or None       # the key of revision key_rev (bytes)
+    desk.opg = None
+    desk._opg_decoder = None
+    desk.opg_read = None            # the app's reader of a parked value table
+    if cfg.openpaygo_key:
+        from meter.core import openpaygo
+        desk.opg = openpaygo.OpenPaygoState()
+        # one decoder: it keeps the prepared key and hash-chain positions between tokens
+        desk._opg_decoder = openpaygo.OpenPaygoDecoder(
+            bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
+    meter.desk = desk
+
+
+def desk_load(desk, data):
+    """What meter.tokens.TokenDesk.load does."""
+    import struct
+    from meter.core import lockout as lockout_mod
+    from meter.core import replay as replay_mod
+    from meter.tokens import _HEAD, _HEAD_SIZE, _ENTRY
+    desk.key_rev, desk.base, desk.ec_setting = struct.unpack(_HEAD, data[:_HEAD_SIZE])
+    i = _HEAD_SIZE
+    desk.replay.from_bytes(data[i:i + replay_mod.SIZE])
+    i += replay_mod.SIZE
+    desk.lock.from_bytes(data[i:i + lockout_mod.SIZE])
+    i += lockout_mod.SIZE
+    if desk.opg is not None:
+        j = i + len(desk.opg.to_bytes())
+        desk.opg.from_bytes(data[i:j])
+        if len(data) > j:
+            desk.opg_lock.from_bytes(data[j:])
+    if desk.key_rev and desk.root_key:
+        from meter.core import token as native
+        try:
+            desk.key = native.ratchet(desk.root_key, 0, desk.key_rev)
+        finally:
+            overlay.release(_ENTRY)
+    if desk.ec_setting >= 0:
+        desk.cfg.emergency_amount = desk.ec_setting

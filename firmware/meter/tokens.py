@@ -25,16 +25,24 @@ What stays is the desk's state.
 """
 import struct
 
+from micropython import const
+
 from meter import overlay
-from meter.core.lockout import Lockout
 from meter.core import lockout as lockout_mod
-from meter.core.replay import Replay
 from meter.core import replay as replay_mod
+
+# the classes of what a desk holds, for type checkers only (compiled to nothing)
+TYPE_CHECKING = const(False)
+if TYPE_CHECKING:
+    from typing import Any
+    from meter.core.lockout import Lockout
+    from meter.core.replay import Replay
 
 _HEAD = "<HBi"
 _KEY_BYTES = 32                    # HMAC-SHA256 meter key (docs/tokens.md, Keys)
 _HEAD_SIZE = struct.calcsize(_HEAD)
 _ENTRY = ("meter.tokenentry", "meter.core.token", "meter.core.hmac_sha256")
+_BOOT = ("meter.appboot",)
 
 
 def native_key_bytes():
@@ -42,35 +50,30 @@ def native_key_bytes():
 
 
 class TokenDesk:
+    # What a desk holds: made by meter.appboot.desk_init (boot code, released on a board;
+    # issue 11).  Annotations for type checkers only (MicroPython compiles them to nothing).
+    meter: "Any"
+    cfg: "Any"
+    root_key: "bytes"
+    key_rev: "int"
+    base: "int"
+    ec_setting: "int"
+    replay: "Replay"
+    lock: "Lockout"
+    opg_lock: "Lockout"
+    split: "Any"
+    _typing: "bool"
+    key: "Any"
+    opg: "Any"
+    _opg_decoder: "Any"
+    opg_read: "Any"
+
     def __init__(self, meter, cfg, meter_key):
-        self.meter = meter
-        self.cfg = cfg
-        # a key of any other length is refused: no token is taken (and the app holds cuts)
-        if not isinstance(meter_key, (bytes, bytearray)) or len(meter_key) != _KEY_BYTES:
-            meter_key = b""
-        self.root_key = meter_key          # revision 0, provisioned
-        self.key_rev = 0
-        self.base = 0
-        self.ec_setting = -1               # emergency amount set by token (-1: configuration)
-        self.replay = Replay()
-        self.lock = Lockout(cfg.lockout_cap_s)
-        # a random 9-digit code passes 1 time in ~14,000: every wrong one locks, and the
-        # counter decays only after a week without one (docs/tokens.md, forging odds); only
-        # used (and stored) when OpenPAYGO is configured
-        self.opg_lock = Lockout(cfg.openpaygo_lockout_cap_s, 1)
-        self.split = None                  # (to credit, to debt) of the last top-up
-        self._typing = False               # meter.tokenentry loaded for a token being typed
-        self.key = meter_key or None       # the key of revision key_rev (bytes)
-        self.opg = None
-        self._opg_decoder = None
-        self.opg_read = None  # type: object  # the app's reader of a parked value table
-        if cfg.openpaygo_key:
-            from meter.core import openpaygo
-            self.opg = openpaygo.OpenPaygoState()
-            # one decoder: it keeps the prepared key and hash-chain positions between tokens
-            self._opg_decoder = openpaygo.OpenPaygoDecoder(
-                bytes.fromhex(cfg.openpaygo_key), cfg.openpaygo_starting_code)
-        meter.desk = self
+        from meter import appboot
+        try:
+            appboot.desk_init(self, meter, cfg, meter_key)
+        finally:
+            overlay.release(_BOOT)
 
     def key_ok(self):
         """A native meter key was provisioned: tokens can be accepted."""
@@ -101,25 +104,12 @@ class TokenDesk:
             raise ValueError("token state length %d" % len(data))
 
     def load(self, data):
-        self.key_rev, self.base, self.ec_setting = struct.unpack(_HEAD, data[:_HEAD_SIZE])
-        i = _HEAD_SIZE
-        self.replay.from_bytes(data[i:i + replay_mod.SIZE])
-        i += replay_mod.SIZE
-        self.lock.from_bytes(data[i:i + lockout_mod.SIZE])
-        i += lockout_mod.SIZE
-        if self.opg is not None:
-            j = i + len(self.opg.to_bytes())
-            self.opg.from_bytes(data[i:j])
-            if len(data) > j:
-                self.opg_lock.from_bytes(data[j:])
-        if self.key_rev and self.root_key:
-            from meter.core import token as native
-            try:
-                self.key = native.ratchet(self.root_key, 0, self.key_rev)
-            finally:
-                overlay.release(_ENTRY)
-        if self.ec_setting >= 0:
-            self.cfg.emergency_amount = self.ec_setting
+        """The desk's state from a record (raises nothing: Meter.check_blobs has checked it)."""
+        from meter import appboot
+        try:
+            appboot.desk_load(self, data)
+        finally:
+            overlay.release(_BOOT)
 
     # --- entry ---------------------------------------------------------------------------
 
