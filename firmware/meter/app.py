@@ -42,8 +42,8 @@ from meter.drivers.ticks import diff as ticks_diff
 
 # the classes of what an App holds, for type checkers only: MicroPython compiles this block
 # to nothing (meter.appboot.init makes the objects)
-TYPE_CHECKING = const(False)
-if TYPE_CHECKING:
+_TYPE_CHECKING = const(False)
+if _TYPE_CHECKING:
     from typing import Any
     from meter.core.config import Config
     from meter.core.keypad import Entry
@@ -67,7 +67,6 @@ _RTC_CORRECTED = const(104)
 _TOKEN_BUSY = const(152)
 
 FIRMWARE_VERSION = "0.1.0"
-_RECORD = ("meter.core.record",)
 _BOOT_CODE = ("meter.appboot",)
 _REPORT = ("meter.appreport", "meter.core.codenames", "meter.core.codetext",
            "meter.eventread", "meter.core.isotime")
@@ -334,7 +333,7 @@ class App:
         try:
             payload = record.pack(self.meter)
         finally:
-            overlay.release(_RECORD)
+            overlay.release(("meter.core.record",))
         self._save_unsaved(self.store.next_seq())
         self._ps_age = -1
         status = self.store.commit(payload)

@@ -25,7 +25,6 @@ _MAINTENANCE = const(151)
 
 _MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
 
-_RECORD = ("meter.core.record",)
 
 
 def boot(app):
@@ -44,7 +43,7 @@ def boot(app):
         except ValueError:
             status = _RECORD_CORRUPT
         finally:
-            overlay.release(_RECORD)
+            overlay.release(("meter.core.record",))
     app.log.load()
     if app.opg is not None:
         app.opg.load()

@@ -18,7 +18,6 @@ from micropython import const
 
 from meter import overlay
 
-_PLAN = ("meter.core.plan",)
 _MAX_ADVANCE = const(10 * 366 * 86400)
 _DAY = const(86400)
 
@@ -63,7 +62,7 @@ class BenchTime:
             return self._steps(plan, status, app.rtc_minute, app.rtc_second, app.mono_s,
                                seconds)
         finally:
-            overlay.release(_PLAN)
+            overlay.release(("meter.core.plan",))
 
     def _steps(self, plan, status, minute, second, mono0, remaining):
         app = self.app

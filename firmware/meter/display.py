@@ -28,8 +28,6 @@ _EMERGENCY_OFFER = const(19)
 _RELAY_FAILED = const(60)
 _CONFIG_ERROR = const(129)
 
-_PAGES = ("meter.displaypages", "meter.eventread", "meter.core.codetext")
-_TEXT = ("meter.core.codetext",)
 _TEXTS_KEPT = const(6)          # LCD texts the idle screen keeps (it alternates 2-3)
 _RESULT_MS = const(5000)
 _PAGE_MS = const(30000)
@@ -159,7 +157,7 @@ class Display:
                 t = codetext.text(code)
             finally:
                 if not self._pages_in:
-                    overlay.release(_TEXT)
+                    overlay.release(("meter.core.codetext",))
             if len(self._texts) >= _TEXTS_KEPT:
                 self._texts.clear()
             self._texts[code] = t
@@ -177,7 +175,7 @@ class Display:
     def _pages_go(self):
         if self._pages_in:
             self._pages_in = False
-            overlay.release(_PAGES)
+            overlay.release(("meter.displaypages", "meter.eventread", "meter.core.codetext"))
 
     def _idle(self):
         app = self.app

@@ -32,17 +32,16 @@ from meter.core import lockout as lockout_mod
 from meter.core import replay as replay_mod
 
 # the classes of what a desk holds, for type checkers only (compiled to nothing)
-TYPE_CHECKING = const(False)
-if TYPE_CHECKING:
+_TYPE_CHECKING = const(False)
+if _TYPE_CHECKING:
     from typing import Any
     from meter.core.lockout import Lockout
     from meter.core.replay import Replay
 
 _HEAD = "<HBi"
-_KEY_BYTES = 32                    # HMAC-SHA256 meter key (docs/tokens.md, Keys)
+_KEY_BYTES = const(32)            # HMAC-SHA256 meter key (docs/tokens.md, Keys)
 _HEAD_SIZE = struct.calcsize(_HEAD)
 _ENTRY = ("meter.tokenentry", "meter.core.token", "meter.core.hmac_sha256")
-_BOOT = ("meter.appboot",)
 
 
 def native_key_bytes():
@@ -73,7 +72,7 @@ class TokenDesk:
         try:
             appboot.desk_init(self, meter, cfg, meter_key)
         finally:
-            overlay.release(_BOOT)
+            overlay.release(("meter.appboot",))
 
     def key_ok(self):
         """A native meter key was provisioned: tokens can be accepted."""
@@ -109,7 +108,7 @@ class TokenDesk:
         try:
             appboot.desk_load(self, data)
         finally:
-            overlay.release(_BOOT)
+            overlay.release(("meter.appboot",))
 
     # --- entry ---------------------------------------------------------------------------
 

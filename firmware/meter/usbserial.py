@@ -8,7 +8,6 @@ from micropython import const
 
 from meter import overlay
 
-_PROTOCOL = ("meter.console", "meter.core.isotime")
 _MAX_LINE = const(256)
 _REBOOT_DELAY_MS = const(200)    # `reboot`: the reply leaves over USB before the reset
 _RELAY_WAIT_MS = const(5)
@@ -32,7 +31,7 @@ class SerialConsole:
         try:
             return Console(self.app, self.extra).handle(line)
         finally:
-            overlay.release(_PROTOCOL)
+            overlay.release(("meter.console", "meter.core.isotime"))
 
     async def serve(self, reader=None, out=None):
         """Board transport: reads the USB serial as BYTES without ever blocking the event loop

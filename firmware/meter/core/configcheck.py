@@ -1,5 +1,7 @@
 """The checks of a configuration (meter.core.config): types, ranges, the JSON file.  Loaded
 only while a configuration is checked, then released on a board (meter/overlay.py)."""
+from micropython import const
+
 from meter.core.config import Config
 from meter.core.configdefaults import DEFAULTS
 
@@ -49,7 +51,7 @@ def from_json(text):
         return Config(), ("config.json: %s" % e.args[0], False)
 
 
-_MONEY_MAX = 10000000               # 100,000.00 in minor units
+_MONEY_MAX = const(10000000)     # 100,000.00 in minor units
 _MAXIMA = (
     ("minor_per_major", 10000), ("imp_per_kwh", 100000),
     ("price_day", _MONEY_MAX), ("price_night", _MONEY_MAX), ("price_single", _MONEY_MAX),

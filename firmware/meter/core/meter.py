@@ -53,7 +53,6 @@ AGE_COMMIT_S = const(4000)   # a commit at least this often (the store's age is 
 _STORE_FULL = const(16000)    # pulses of one rate: commit before the battery-backed store's
                               # 14-bit counts could saturate (meter.core.pulsestore)
 _EVENTS = const(16)           # events buffered between two drains by the app
-_PLAN = ("meter.core.plan",)
 
 # Protections with an end date (ux): the kind numbers are the protection token's field
 # (meter.core.token.protect_value); NO_END marks one set without an end (console, config).
@@ -730,7 +729,7 @@ class Meter:
         try:
             return plan.search_cut(self, start, limit_days)
         finally:
-            overlay.release(_PLAN)
+            overlay.release(("meter.core.plan",))
 
     def seconds_to_change(self, power_w):
         """Seconds from now to the next instant at which the decision or the money can change
@@ -740,4 +739,4 @@ class Meter:
         try:
             return plan.seconds_to_change(self, power_w)
         finally:
-            overlay.release(_PLAN)
+            overlay.release(("meter.core.plan",))

@@ -179,9 +179,8 @@ class OpenPaygoDecoder:
         self._start_top = starting_code - self._start_base
         self._restricted = restricted
         # chain positions: token last-three-digits, count, code; base -1 = empty slot
-        self._cp_base = [-1] * _CHECKPOINTS
-        self._cp_count = [0] * _CHECKPOINTS
-        self._cp_code = [0] * _CHECKPOINTS
+        # (one list of base, count, code per slot: each attribute name is a qstr for good)
+        self._cp = [-1, 0, 0] * _CHECKPOINTS
         self._cp_next = 0
         self._starting_code = starting_code
         self._tab = None               # the value table (see the module doc), or None
@@ -339,9 +338,10 @@ class OpenPaygoDecoder:
         match_hi = match_lo + 999
         ks = self._ks
         slot = self._slot(base)
-        if slot >= 0 and self._cp_count[slot] <= low:
-            n = self._cp_count[slot]
-            code = self._cp_code[slot]
+        cp = self._cp
+        if slot >= 0 and cp[3 * slot + 1] <= low:
+            n = cp[3 * slot + 1]
+            code = cp[3 * slot + 2]
         else:
             n = 0
             code = self._start_top + base
@@ -415,9 +415,9 @@ class OpenPaygoDecoder:
         return token
 
     def _slot(self, base):
-        bases = self._cp_base
+        cp = self._cp
         for i in range(_CHECKPOINTS):
-            if bases[i] == base:
+            if cp[3 * i] == base:
                 return i
         return -1
 
@@ -425,9 +425,9 @@ class OpenPaygoDecoder:
         if slot < 0:
             slot = self._cp_next
             self._cp_next = (slot + 1) % _CHECKPOINTS
-            self._cp_base[slot] = base
-        self._cp_count[slot] = count
-        self._cp_code[slot] = code
+            self._cp[3 * slot] = base
+        self._cp[3 * slot + 1] = count
+        self._cp[3 * slot + 2] = code
         return slot
 
 
