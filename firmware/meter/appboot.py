@@ -26,7 +26,6 @@ _MAINTENANCE = const(151)
 _MAX_LOAD_W = const(100000)      # no household draws more: bounds a pulse store read at boot
 
 
-
 def boot(app):
     """Loads the record, judges the clock, re-drives the relay to the decided state.
     A reboot never cuts supply unless the core decides so on a trusted clock."""

@@ -93,6 +93,7 @@ _V4_FIELDS = const(43)
 
 
 def _fmt(fields):
+    # "?" marks a flag; MicroPython's struct has no "?", so flags travel as a byte
     return "<H" + "".join("B" if f[2] == "?" else f[2] for f in fields)
 
 
